@@ -1,0 +1,69 @@
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { loadRegistry } from '../src/data/registry/registry.js';
+import { createDataServices } from '../src/data/data-services.js';
+import { resolveDataConfig } from '../src/config/data-config.js';
+import { resolvePackOptions, writePack } from '../src/data/synthetic/pack.js';
+import { median, round } from './stats.js';
+
+export interface DataBenchResult {
+  registry_load_ms: number;
+  uncached_median_ms: number;
+  cached_median_ms: number;
+  queries: number;
+  per_query: { id: string; uncached_ms: number; cached_ms: number }[];
+  targets: { registry_load_ms: number; uncached_median_ms: number; cached_median_ms: number };
+}
+
+const TARGETS = { registry_load_ms: 30, uncached_median_ms: 0.15, cached_median_ms: 0.02 };
+
+/** In-process figures for the 42 synthetic queries (ids starting with `syn_`). */
+export async function benchDataLayer(opts: { packDir: string; rounds: number }): Promise<DataBenchResult> {
+  await writePack(opts.packDir, resolvePackOptions({}));
+  const config = resolveDataConfig({ QNWIS_DATA_DIR: opts.packDir, QNWIS_DEFAULT_CACHE_TTL_S: '3600' });
+
+  const loads: number[] = [];
+  for (let i = 0; i < 40; i++) {
+    const t0 = performance.now();
+    await loadRegistry({ dir: config.queriesDir, catalogPath: config.catalogPath });
+    loads.push(performance.now() - t0);
+  }
+
+  const services = await createDataServices(config);
+  try {
+    const ids = services.registry.ids().filter((id) => id.startsWith('syn_'));
+    const perQuery: DataBenchResult['per_query'] = [];
+    for (const id of ids) {
+      const uncached: number[] = [];
+      const cached: number[] = [];
+      for (let i = 0; i < 20; i++) await services.queryService.run(id, { ttlS: 0 });
+      for (let i = 0; i < opts.rounds; i++) {
+        const t0 = performance.now();
+        await services.queryService.run(id, { ttlS: 0 });
+        uncached.push(performance.now() - t0);
+      }
+      await services.queryService.run(id);
+      for (let i = 0; i < 20; i++) await services.queryService.run(id);
+      for (let i = 0; i < opts.rounds; i++) {
+        const t0 = performance.now();
+        await services.queryService.run(id);
+        cached.push(performance.now() - t0);
+      }
+      perQuery.push({ id, uncached_ms: round(median(uncached)), cached_ms: round(median(cached)) });
+    }
+    return {
+      registry_load_ms: round(median(loads), 3),
+      uncached_median_ms: round(median(perQuery.map((q) => q.uncached_ms))),
+      cached_median_ms: round(median(perQuery.map((q) => q.cached_ms))),
+      queries: ids.length,
+      per_query: perQuery,
+      targets: TARGETS,
+    };
+  } finally {
+    await services.close();
+  }
+}
+
+export function defaultPackDir(): string {
+  return path.resolve('var/bench/pack');
+}

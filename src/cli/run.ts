@@ -1,0 +1,41 @@
+import { createCliContext, type CliContext, type CliIo } from './context.js';
+import { describeFailure, UsageError } from './errors.js';
+import { seedCommand } from './commands/seed.js';
+import { registryCommand } from './commands/registry.js';
+import { queryCommand } from './commands/query.js';
+import { cacheCommand } from './commands/cache.js';
+
+type Command = (argv: readonly string[], ctx: CliContext) => Promise<number>;
+
+const COMMANDS: Record<string, { run: Command; summary: string }> = {
+  seed: { run: seedCommand, summary: 'write the synthetic LMIS pack' },
+  registry: { run: registryCommand, summary: 'checksum or validate the query registry' },
+  query: { run: queryCommand, summary: 'list, show and run registered queries' },
+  cache: { run: cacheCommand, summary: 'invalidate cached query results' },
+};
+
+function help(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return ['usage: qnwis <command> [options]', '', 'commands:', ...lines, ''].join('\n');
+}
+
+export async function runCli(argv: readonly string[], io?: CliIo): Promise<number> {
+  const ctx = createCliContext(io);
+  const [name, ...rest] = argv;
+  try {
+    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+      ctx.stdout(help());
+      return name === undefined ? 2 : 0;
+    }
+    const command = COMMANDS[name];
+    if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}\n${help().trimEnd()}`);
+    return await command.run(rest, ctx);
+  } catch (err) {
+    const { exitCode, lines } = describeFailure(err);
+    for (const line of lines) ctx.stderr(line + '\n');
+    return exitCode;
+  } finally {
+    await ctx.close().catch(() => undefined);
+  }
+}

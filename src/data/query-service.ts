@@ -1,0 +1,157 @@
+import { performance } from 'node:perf_hooks';
+import type { PostgresParams, QueryResult, QuerySpec, SourceResult, StoredResult } from './model.js';
+import { DataError, isDataError } from './errors.js';
+import type { QueryRegistry, RegistrySnapshot } from './registry/registry.js';
+import { applyOverrides, type EffectiveQuery, type OverrideMode } from './overrides.js';
+import { runCsvQuery, type CsvContext } from './connectors/csv.js';
+import { runWorldBankQuery, type WorldBankContext } from './connectors/world-bank.js';
+import { runPostprocess } from './transforms/pipeline.js';
+import { normalizeRows } from './normalize-keys.js';
+import { unitWarnings } from './verify/unit.js';
+import { checkSumToOne } from './verify/sum-to-one.js';
+import { freshnessWarnings } from './verify/freshness.js';
+import { enrichLicense } from './license/catalog.js';
+import { cacheKey, queryHash } from './cache/key.js';
+import { resolveTtl } from './cache/ttl.js';
+import type { ResultCache } from './cache/result-cache.js';
+import type { DataMetrics } from './metrics.js';
+
+/** Executes a registry `postgres` spec with bound values (implemented over src/db). */
+export interface PostgresRunner {
+  run(params: PostgresParams, values: readonly (string | number)[]): Promise<SourceResult>;
+}
+
+export interface QueryServiceOptions {
+  registry: QueryRegistry;
+  cache: ResultCache;
+  csv: CsvContext;
+  worldBank: WorldBankContext;
+  postgres?: PostgresRunner;
+  defaultCacheTtlS: number;
+  transformTrace: boolean;
+  metrics?: DataMetrics;
+  /** Injectable UTC clock for freshness checks. */
+  now?: () => Date;
+}
+
+export interface RunOptions {
+  overrides?: Readonly<Record<string, unknown>>;
+  /** `text` for CLI strings, `json` for typed HTTP bodies. */
+  mode?: OverrideMode;
+  /** Request TTL in seconds (0 bypasses the cache). */
+  ttlS?: unknown;
+}
+
+/** The query path of data-layer spec §8.1: resolve, cache, connector, postprocess, checks, licence, freshness. */
+export class QueryService {
+  private readonly opts: QueryServiceOptions;
+  private readonly plainHashes = new WeakMap<QuerySpec, string>();
+
+  constructor(opts: QueryServiceOptions) {
+    this.opts = opts;
+  }
+
+  get registry(): QueryRegistry {
+    return this.opts.registry;
+  }
+
+  async run(id: string, options: RunOptions = {}): Promise<QueryResult> {
+    const started = performance.now();
+    const snapshot = this.opts.registry.snapshot();
+    const spec = snapshot.byId.get(id);
+    if (!spec) throw new DataError('unknown_query', `unknown query id ${JSON.stringify(id.slice(0, 128))}`);
+    const metrics = this.opts.metrics;
+    try {
+      const effective = applyOverrides(spec, options.overrides, options.mode ?? 'json');
+      const ttl = resolveTtl(options.ttlS, spec.constraints.cache_ttl_s, this.opts.defaultCacheTtlS);
+      const key = cacheKey(snapshot.version, spec.id, this.hashOf(effective, options.overrides));
+      let sourceMs: number | null = null;
+      let postprocessMs: number | null = null;
+      const { result, cache } = await this.opts.cache.getOrCompute(key, spec.id, ttl, async () => {
+        const t0 = performance.now();
+        const source = await this.fetchSource(effective);
+        const t1 = performance.now();
+        const stored = this.finish(effective, source, snapshot);
+        sourceMs = t1 - t0;
+        postprocessMs = performance.now() - t1;
+        return stored;
+      });
+      const freshness = freshnessWarnings(
+        spec.constraints.freshness_sla_days,
+        result.freshness.asof_date,
+        this.opts.now ? this.opts.now() : new Date(),
+      );
+      const totalMs = performance.now() - started;
+      metrics?.queryDuration.observe({ query_id: spec.id, source: spec.source, cache }, totalMs / 1000);
+      return {
+        ...result,
+        warnings: freshness.length > 0 ? [...result.warnings, ...freshness] : result.warnings,
+        timings: {
+          total_ms: round3(totalMs),
+          source_ms: cache === 'hit' || sourceMs === null ? null : round3(sourceMs),
+          postprocess_ms: cache === 'hit' || postprocessMs === null ? null : round3(postprocessMs),
+          cache,
+        },
+      };
+    } catch (err) {
+      const code = isDataError(err) ? err.code : 'internal_error';
+      metrics?.queryErrors.inc({ query_id: spec.id, code });
+      throw err;
+    }
+  }
+
+  /** The spec hash of §10.1; memoised per spec for the common case of no overrides. */
+  private hashOf(q: EffectiveQuery, overrides: RunOptions['overrides']): string {
+    const plain = overrides === undefined || Object.keys(overrides).length === 0;
+    if (plain) {
+      const known = this.plainHashes.get(q.spec);
+      if (known !== undefined) return known;
+    }
+    const h = queryHash({ id: q.spec.id, source: q.spec.source, params: q.keyParams, postprocess: q.spec.postprocess });
+    if (plain) this.plainHashes.set(q.spec, h);
+    return h;
+  }
+
+  private async fetchSource(q: EffectiveQuery): Promise<SourceResult> {
+    switch (q.spec.source) {
+      case 'csv':
+        return runCsvQuery(q.params as EffectiveQuery['params'] & { pattern: string }, this.opts.csv);
+      case 'world_bank':
+        return runWorldBankQuery(q.params as EffectiveQuery['params'] & { indicator: string }, this.opts.worldBank);
+      case 'postgres': {
+        if (!this.opts.postgres) {
+          throw new DataError('source_unavailable', 'no database is configured for postgres queries');
+        }
+        const values = (q as Extract<EffectiveQuery, { values: unknown }>).values;
+        return this.opts.postgres.run(q.params as PostgresParams, values);
+      }
+    }
+  }
+
+  /** Steps after the connector; the returned value is what the cache stores. */
+  private finish(q: EffectiveQuery, source: SourceResult, snapshot: RegistrySnapshot): StoredResult {
+    const spec = q.spec;
+    const processed = runPostprocess(spec.postprocess, source.rows, this.opts.transformTrace);
+    const rows = normalizeRows(processed.rows);
+    const warnings = [
+      ...source.warnings,
+      ...processed.warnings,
+      ...unitWarnings(spec.expected_unit, spec.expected_unit),
+    ];
+    if (spec.constraints.sum_to_one === true) warnings.push(...checkSumToOne(rows));
+    return {
+      query_id: spec.id,
+      unit: spec.expected_unit,
+      rows,
+      row_count: rows.length,
+      provenance: enrichLicense(source.provenance, snapshot.catalog),
+      freshness: source.freshness,
+      warnings,
+      registry_version: snapshot.version,
+    };
+  }
+}
+
+function round3(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
