@@ -291,3 +291,19 @@ describe('qnwis CLI errors: one line on stderr, exit code 2', () => {
     expect((bad as { stderr: string }).stderr).toBe('qnwis: unknown_query: unknown query id "nope"\n');
   });
 });
+
+describe('qnwis seed argument errors', () => {
+  it.each([
+    [['seed', '--start-year', '2025', '--end-year', '2024'], /--start-year must be ≤ --end-year/],
+    [['seed', '--companies', '0'], /--companies/],
+    [['seed', '--employees', 'many'], /--employees must be a whole number/],
+    [['seed', '--start-year', '1800'], /--start-year/],
+    [['seed', '--colour', 'red'], /Unknown option '--colour'/],
+    [['seed', '--start-year', '2018', '--start_year', '2019'], /give --start-year or --start_year, not both/],
+  ])('%j exits 2 with a clear message', async (argv, pattern) => {
+    const res = await qnwis(argv, { QNWIS_DATA_DIR: '/tmp/qnwis-seed-should-not-be-written' });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(pattern);
+    expect(res.stderr.split('\n')[0]).toMatch(/^qnwis: /);
+  });
+});
