@@ -1,0 +1,248 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import { Ajv } from 'ajv';
+import type { Logger } from 'pino';
+import type { DataServices } from '../data/data-services.js';
+import { isDataError } from '../data/errors.js';
+import { HttpError, SERVER_ERROR_MESSAGES, statusForDataError } from './errors.js';
+import { applySecurityHeaders, newCspNonce } from './plugins/security-headers.js';
+import { CidrList } from './plugins/network.js';
+import type { DrainState } from './drain.js';
+import type { ReadinessChecker } from './readiness.js';
+import { operationalRoutes } from './routes/operational.js';
+import { queryRoutes } from './routes/queries.js';
+import type { RequestMetrics } from './request-metrics.js';
+
+/** Settings the HTTP layer needs, taken from the resolved AppConfig. */
+export interface HttpSettings {
+  version: string;
+  environment: string;
+  enableDocs: boolean;
+  maxBodyBytes: number;
+  trustedProxies: readonly string[];
+  metricsAllowCidrs: readonly string[];
+  /** When set, /metrics lives on its own listener and the main port answers 404 for it. */
+  metricsPort: number | undefined;
+  keepAliveTimeoutS: number;
+  requestTimeoutS: number;
+  pagination: { autoThreshold: number; defaultPageSize: number; maxPageSize: number };
+}
+
+/** Everything the app uses, created once per worker. */
+export interface AppServices {
+  data: DataServices;
+  readiness: ReadinessChecker;
+  drain: DrainState;
+  metrics: RequestMetrics;
+  metricsText: () => Promise<{ contentType: string; text: string }>;
+  logger: Logger;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Permission-table entry of the route (enforced by the security layer). */
+    permission?: string;
+    /** Metric label when the template differs from the public path (`/api/v1/queries:batch`). */
+    routeLabel?: string;
+    /** Health and metrics routes: logged at debug level. */
+    probe?: boolean;
+  }
+  interface FastifyRequest {
+    cspNonce: string;
+    startedAt: bigint;
+  }
+}
+
+const REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+function validationDetails(err: FastifyError): { path: string; message: string }[] {
+  return (err.validation ?? []).map((v) => ({
+    path: `${err.validationContext ?? 'request'}${v.instancePath.replace(/\//g, '.')}`,
+    message: v.message ?? 'invalid',
+  }));
+}
+
+/** Maps any error to the stable error shape; 5xx bodies carry only a fixed message and an error id. */
+function replyWithError(err: unknown, req: FastifyRequest, reply: FastifyReply, log: Logger): FastifyReply {
+  let status = 500;
+  let code = 'internal_error';
+  let message = SERVER_ERROR_MESSAGES[500]!;
+  let details: { path: string; message: string }[] | undefined;
+  let reason: string | undefined;
+  if (err instanceof HttpError) {
+    ({ statusCode: status, code, message } = err);
+    details = err.details ? [...err.details] : undefined;
+    reason = err.reason;
+    for (const [k, v] of Object.entries(err.headers ?? {})) reply.header(k, v);
+  } else if (isDataError(err)) {
+    const mapped = statusForDataError(err.code);
+    status = mapped.status;
+    code = mapped.apiCode;
+    message = err.message;
+    if (code === 'validation_failed') details = err.details.map((d) => ({ path: 'body.override_params', message: d }));
+  } else if (err && typeof err === 'object' && 'validation' in err && (err as FastifyError).validation) {
+    status = 422;
+    code = 'validation_failed';
+    message = 'request does not match the schema';
+    details = validationDetails(err as FastifyError);
+  } else if (err && typeof err === 'object' && 'code' in err) {
+    const fe = err as FastifyError;
+    switch (fe.code) {
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        status = 415;
+        code = 'unsupported_media_type';
+        message = 'request bodies must be application/json';
+        break;
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        status = 413;
+        code = 'payload_too_large';
+        message = 'request body too large';
+        break;
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      case 'FST_ERR_CTP_INVALID_JSON_BODY':
+        status = 400;
+        code = 'invalid_json';
+        message = 'request body is not valid JSON';
+        break;
+      default:
+        if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+          status = fe.statusCode === 413 || fe.statusCode === 415 ? fe.statusCode : 400;
+          code = status === 400 && fe instanceof SyntaxError ? 'invalid_json' : 'invalid_request';
+          message = status === 400 ? 'malformed request' : message;
+        }
+    }
+  } else if (err instanceof SyntaxError) {
+    status = 400;
+    code = 'invalid_json';
+    message = 'request body is not valid JSON';
+  }
+  const body: Record<string, unknown> = { code, message, request_id: req.id };
+  if (details) body.details = details;
+  if (reason) body.reason = reason;
+  if (status >= 500) {
+    const errorId = randomUUID();
+    body.message = SERVER_ERROR_MESSAGES[status] ?? SERVER_ERROR_MESSAGES[500];
+    body.error_id = errorId;
+    log.error({ err, error_id: errorId, request_id: req.id }, 'request failed');
+  }
+  return reply
+    .code(status)
+    .type('application/json; charset=utf-8')
+    .send(JSON.stringify({ error: body }));
+}
+
+/** Route template for metrics and logs: `unmatched` for 404s. */
+export function routeLabel(req: FastifyRequest): string {
+  const cfg = req.routeOptions.config;
+  if (cfg?.routeLabel) return cfg.routeLabel;
+  return req.routeOptions.url ?? 'unmatched';
+}
+
+/** The Fastify app: a table of contents of the hooks and routes of one worker. */
+export async function buildApp(settings: HttpSettings, services: AppServices): Promise<FastifyInstance> {
+  const { data, drain, metrics, logger } = services;
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    disableRequestLogging: true,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    requestIdHeader: false,
+    trustProxy: settings.trustedProxies.length > 0 ? [...settings.trustedProxies] : false,
+    bodyLimit: settings.maxBodyBytes,
+    keepAliveTimeout: settings.keepAliveTimeoutS * 1000,
+    requestTimeout: settings.requestTimeoutS * 1000,
+    return503OnClosing: false,
+    exposeHeadRoutes: true,
+    routerOptions: { maxParamLength: 128 },
+  });
+
+  // Query strings coerce scalars; bodies are taken exactly as typed (a year must be an integer).
+  const coercing = new Ajv({ coerceTypes: true, removeAdditional: false, allErrors: false, useDefaults: true });
+  const exact = new Ajv({ coerceTypes: false, removeAdditional: false, allErrors: false });
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    httpPart === 'body' ? exact.compile(schema) : coercing.compile(schema),
+  );
+  app.removeContentTypeParser('text/plain');
+
+  const metricsAllow = new CidrList(settings.metricsAllowCidrs);
+
+  app.decorateRequest('cspNonce', '');
+  app.decorateRequest('startedAt', 0n);
+
+  // Stage 1–2 and 7 of the request pipeline (service spec §3.1); auth, rate limits and CSRF join here.
+  app.addHook('onRequest', async (req, reply) => {
+    req.startedAt = process.hrtime.bigint();
+    req.cspNonce = newCspNonce();
+    applySecurityHeaders(reply, req.cspNonce);
+    reply.header('x-request-id', req.id);
+    metrics.activeRequests.inc();
+    if (drain.isDraining) {
+      const path = req.url.split('?')[0];
+      if (path === '/health/live') return;
+      reply.header('connection', 'close');
+      if (path === '/health/ready') {
+        return reply.code(503).type('application/json; charset=utf-8').send('{"status":"not_ready"}');
+      }
+      throw new HttpError(503, 'draining', 'server is shutting down');
+    }
+    if (req.routeOptions.config?.permission === 'metrics' && !metricsAllow.has(req.ip)) {
+      throw new HttpError(403, 'metrics_forbidden', 'metrics are not available from this address');
+    }
+  });
+
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (drain.isDraining) reply.header('connection', 'close');
+    return payload;
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    metrics.activeRequests.dec();
+    const route = routeLabel(req);
+    const seconds = Number(process.hrtime.bigint() - req.startedAt) / 1e9;
+    const status = reply.statusCode;
+    metrics.requestsTotal.inc({ route, method: req.method, status: String(status) });
+    metrics.latency.observe({ route, method: req.method }, seconds);
+    const level = status >= 500 ? 'warn' : req.routeOptions.config?.probe ? 'debug' : 'info';
+    req.log[level](
+      {
+        request_id: req.id,
+        method: req.method,
+        route,
+        status,
+        duration_ms: Math.round(seconds * 1000),
+        principal: null,
+        auth_method: 'none',
+      },
+      'request completed',
+    );
+  });
+
+  app.setErrorHandler((err, req, reply) => replyWithError(err, req, reply, logger));
+  app.setNotFoundHandler((req, reply) =>
+    replyWithError(new HttpError(404, 'not_found', 'no such route'), req, reply, logger),
+  );
+
+  await app.register(operationalRoutes, {
+    version: settings.version,
+    environment: settings.environment,
+    docsEnabled: settings.enableDocs,
+    readiness: services.readiness,
+    metricsText: services.metricsText,
+    serveMetrics: settings.metricsPort === undefined,
+  });
+  await app.register(queryRoutes, {
+    queries: data.queryService,
+    registry: data.registry,
+    cache: data.cache,
+    pagination: settings.pagination,
+  });
+  return app;
+}

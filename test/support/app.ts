@@ -1,0 +1,78 @@
+import { Registry, Counter, Gauge, Histogram } from 'prom-client';
+import pino from 'pino';
+import type { FastifyInstance } from 'fastify';
+import { buildApp, type HttpSettings } from '../../src/http/app.js';
+import { DrainState } from '../../src/http/drain.js';
+import { ReadinessChecker, type DependencyProbe } from '../../src/http/readiness.js';
+import { createDataServices, type DataServices } from '../../src/data/data-services.js';
+import { resolveDataConfig } from '../../src/config/data-config.js';
+import { resetMemoryStore } from '../../src/data/cache/stores.js';
+import { TEST_PACK_DIR } from './pack.js';
+
+export const TEST_HTTP_SETTINGS: HttpSettings = {
+  version: '0.0.0-test',
+  environment: 'test',
+  enableDocs: false,
+  maxBodyBytes: 1_048_576,
+  trustedProxies: [],
+  metricsAllowCidrs: ['127.0.0.0/8', '::1/128'],
+  metricsPort: undefined,
+  keepAliveTimeoutS: 5,
+  requestTimeoutS: 120,
+  pagination: { autoThreshold: 2000, defaultPageSize: 500, maxPageSize: 5000 },
+};
+
+export interface TestApp {
+  app: FastifyInstance;
+  data: DataServices;
+  drain: DrainState;
+  registry: Registry;
+  close(): Promise<void>;
+}
+
+/** An app over the test pack with an in-process cache and the given readiness probes (no servers needed). */
+export async function buildTestApp(
+  opts: { probes?: DependencyProbe[]; env?: Record<string, string>; settings?: Partial<HttpSettings> } = {},
+): Promise<TestApp> {
+  resetMemoryStore();
+  const registry = new Registry();
+  const data = await createDataServices(resolveDataConfig({ QNWIS_DATA_DIR: TEST_PACK_DIR, ...opts.env }), {
+    metricsRegistry: registry,
+  });
+  const drain = new DrainState();
+  const app = await buildApp(
+    { ...TEST_HTTP_SETTINGS, ...opts.settings },
+    {
+      data,
+      drain,
+      readiness: new ReadinessChecker({ probes: opts.probes ?? [], timeoutMs: 1000, drain, started: () => true }),
+      metrics: {
+        requestsTotal: new Counter({
+          name: 'qnwis_requests_total',
+          help: 'x',
+          labelNames: ['route', 'method', 'status'],
+          registers: [registry],
+        }),
+        latency: new Histogram({
+          name: 'qnwis_latency_seconds',
+          help: 'x',
+          labelNames: ['route', 'method'],
+          registers: [registry],
+        }),
+        activeRequests: new Gauge({ name: 'qnwis_active_requests', help: 'x', registers: [registry] }),
+      },
+      metricsText: async () => ({ contentType: registry.contentType, text: await registry.metrics() }),
+      logger: pino({ level: 'silent' }),
+    },
+  );
+  return {
+    app,
+    data,
+    drain,
+    registry,
+    async close() {
+      await app.close();
+      await data.close();
+    },
+  };
+}
