@@ -1,4 +1,5 @@
 import { benchDataLayer, defaultPackDir, type DataBenchResult } from './data-layer.js';
+import { benchHttp, type HttpBenchResult } from './http.js';
 
 /**
  * `npm run bench [-- --json] [-- --rounds N]`: figures a later change can be compared with.
@@ -14,12 +15,34 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const data = await benchDataLayer({ packDir: defaultPackDir(), rounds });
+  const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
+  const out: { data?: DataBenchResult; http?: HttpBenchResult } = {};
+  if (only === undefined || only === 'data') out.data = await benchDataLayer({ packDir: defaultPackDir(), rounds });
+  if (only === undefined || only === 'http') {
+    out.http = await benchHttp({ packDir: defaultPackDir(), connections: 64, duration: 5 });
+  }
   if (json) {
-    process.stdout.write(JSON.stringify({ data }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify(out, null, 2) + '\n');
     return;
   }
-  printData(data);
+  if (out.data) printData(out.data);
+  if (out.http) printHttp(out.http);
+}
+
+function printHttp(h: HttpBenchResult): void {
+  process.stdout.write(`http (autocannon, ${h.connections} connections, ${h.duration_s} s each, one worker)\n`);
+  for (const f of h.figures) {
+    process.stdout.write(
+      `  ${f.name.padEnd(34)} ${String(f.requests_per_s).padStart(7)} req/s  p50 ${String(f.p50_ms).padStart(4)} ms  p99 ${String(f.p99_ms).padStart(4)} ms  ratio ${f.ratio_to_ceiling.toFixed(2)}\n`,
+    );
+  }
+  const cached = h.figures.find((f) => f.name.startsWith('POST run, cached'));
+  if (cached) {
+    const ok = cached.ratio_to_ceiling >= h.targets.cached_min_ratio && cached.p99_ms < h.targets.cached_max_p99_ms;
+    process.stdout.write(
+      `  target: cached run ≥ ${h.targets.cached_min_ratio} of the ceiling with p99 < ${h.targets.cached_max_p99_ms} ms: ${ok ? 'ok' : 'MISSED'}\n`,
+    );
+  }
 }
 
 function printData(d: DataBenchResult): void {

@@ -4,6 +4,10 @@ import { seedCommand } from './commands/seed.js';
 import { registryCommand } from './commands/registry.js';
 import { queryCommand } from './commands/query.js';
 import { cacheCommand } from './commands/cache.js';
+import { configCommand } from './commands/config.js';
+import { ingestCommand, materializeCommand, migrateCommand } from './commands/database.js';
+import { serveCommand } from './commands/serve.js';
+import { healthcheckCommand } from './commands/healthcheck.js';
 
 type Command = (argv: readonly string[], ctx: CliContext) => Promise<number>;
 
@@ -12,6 +16,12 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   registry: { run: registryCommand, summary: 'checksum or validate the query registry' },
   query: { run: queryCommand, summary: 'list, show and run registered queries' },
   cache: { run: cacheCommand, summary: 'invalidate cached query results' },
+  migrate: { run: migrateCommand, summary: 'apply database migrations (or --status)' },
+  ingest: { run: ingestCommand, summary: 'load the LMIS pack into the database' },
+  materialize: { run: materializeCommand, summary: 'create and refresh the materialized views' },
+  config: { run: configCommand, summary: 'validate configuration (config check)' },
+  serve: { run: serveCommand, summary: 'start the HTTP service (cluster of workers)' },
+  healthcheck: { run: healthcheckCommand, summary: 'exit 0 when the local server is ready' },
 };
 
 function help(): string {

@@ -69,6 +69,8 @@ export function createDataMetrics(registry: Registry): DataMetrics {
       name: 'qnwis_registry_info',
       help: 'Version (checksum) of the loaded query registry; the value is always 1',
       labelNames: ['version'] as const,
+      // Every worker reports 1 for its version; summing across the cluster would report the worker count.
+      aggregator: 'max',
       registers,
     }),
   };

@@ -178,7 +178,8 @@ export async function buildApp(settings: HttpSettings, services: AppServices): P
   app.decorateRequest('startedAt', 0n);
 
   // Stage 1–2 and 7 of the request pipeline (service spec §3.1); auth, rate limits and CSRF join here.
-  app.addHook('onRequest', async (req, reply) => {
+  // Hooks are callback-style (not async): they run on every request and a promise each is measurable.
+  app.addHook('onRequest', (req, reply, done) => {
     req.startedAt = process.hrtime.bigint();
     req.cspNonce = newCspNonce();
     applySecurityHeaders(reply, req.cspNonce);
@@ -186,24 +187,26 @@ export async function buildApp(settings: HttpSettings, services: AppServices): P
     metrics.activeRequests.inc();
     if (drain.isDraining) {
       const path = req.url.split('?')[0];
-      if (path === '/health/live') return;
+      if (path === '/health/live') return done();
       reply.header('connection', 'close');
       if (path === '/health/ready') {
-        return reply.code(503).type('application/json; charset=utf-8').send('{"status":"not_ready"}');
+        reply.code(503).type('application/json; charset=utf-8').send('{"status":"not_ready"}');
+        return;
       }
-      throw new HttpError(503, 'draining', 'server is shutting down');
+      return done(new HttpError(503, 'draining', 'server is shutting down'));
     }
     if (req.routeOptions.config?.permission === 'metrics' && !metricsAllow.has(req.ip)) {
-      throw new HttpError(403, 'metrics_forbidden', 'metrics are not available from this address');
+      return done(new HttpError(403, 'metrics_forbidden', 'metrics are not available from this address'));
     }
+    done();
   });
 
-  app.addHook('onSend', async (_req, reply, payload) => {
+  app.addHook('onSend', (_req, reply, payload, done) => {
     if (drain.isDraining) reply.header('connection', 'close');
-    return payload;
+    done(null, payload);
   });
 
-  app.addHook('onResponse', async (req, reply) => {
+  app.addHook('onResponse', (req, reply, done) => {
     metrics.activeRequests.dec();
     const route = routeLabel(req);
     const seconds = Number(process.hrtime.bigint() - req.startedAt) / 1e9;
@@ -223,6 +226,7 @@ export async function buildApp(settings: HttpSettings, services: AppServices): P
       },
       'request completed',
     );
+    done();
   });
 
   app.setErrorHandler((err, req, reply) => replyWithError(err, req, reply, logger));

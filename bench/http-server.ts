@@ -1,0 +1,57 @@
+/**
+ * A benchmark target in its own process (one worker): `bare` is a plain Fastify route (the ceiling), `app` is the QNWIS
+ * app over the synthetic pack with the in-process cache. Prints the port on stdout once listening.
+ */
+import Fastify from 'fastify';
+import pino from 'pino';
+import { buildApp } from '../src/http/app.js';
+import { DrainState } from '../src/http/drain.js';
+import { ReadinessChecker } from '../src/http/readiness.js';
+import { createDataServices } from '../src/data/data-services.js';
+import { resolveDataConfig } from '../src/config/data-config.js';
+import { qnwisRegistry } from '../src/http/observability/metrics.js';
+
+const [mode, packDir] = process.argv.slice(2);
+
+async function main(): Promise<void> {
+  if (mode === 'bare') {
+    const app = Fastify();
+    app.get('/bare', async () => ({ status: 'ok' }));
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    process.stdout.write(`${(app.server.address() as { port: number }).port}\n`);
+    return;
+  }
+  const { registry, service } = qnwisRegistry({ version: 'bench', queryIds: [] });
+  const data = await createDataServices(resolveDataConfig({ QNWIS_DATA_DIR: packDir ?? 'var/bench/pack' }), {
+    metricsRegistry: registry,
+  });
+  service.initQueryIds(data.registry.ids());
+  const drain = new DrainState();
+  const app = await buildApp(
+    {
+      version: 'bench',
+      environment: 'dev',
+      enableDocs: false,
+      maxBodyBytes: 1_048_576,
+      trustedProxies: [],
+      metricsAllowCidrs: ['127.0.0.0/8'],
+      metricsPort: undefined,
+      keepAliveTimeoutS: 5,
+      requestTimeoutS: 120,
+      pagination: { autoThreshold: 2000, defaultPageSize: 500, maxPageSize: 5000 },
+    },
+    {
+      data,
+      drain,
+      readiness: new ReadinessChecker({ probes: [], timeoutMs: 1000, drain, started: () => true }),
+      metrics: service,
+      metricsText: async () => ({ contentType: registry.contentType, text: await registry.metrics() }),
+      logger: pino({ level: 'silent' }),
+    },
+  );
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  process.stdout.write(`${(app.server.address() as { port: number }).port}\n`);
+}
+
+process.on('SIGINT', () => process.exit(0));
+void main();

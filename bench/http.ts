@@ -1,0 +1,89 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import autocannon from 'autocannon';
+
+export interface HttpFigure {
+  name: string;
+  requests_per_s: number;
+  p50_ms: number;
+  p99_ms: number;
+  ratio_to_ceiling: number;
+}
+
+export interface HttpBenchResult {
+  connections: number;
+  duration_s: number;
+  figures: HttpFigure[];
+  targets: { cached_min_ratio: number; cached_max_p99_ms: number };
+}
+
+async function startTarget(mode: 'bare' | 'app', packDir: string): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/http-server.ts', mode, packDir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const [chunk] = (await once(child.stdout!, 'data')) as [Buffer];
+  return { child, port: Number(chunk.toString().trim()) };
+}
+
+async function measure(
+  url: string,
+  opts: { method?: 'GET' | 'POST'; body?: string; connections: number; duration: number },
+): Promise<{ rps: number; p50: number; p99: number; errors: number; non2xx: number }> {
+  // a short warm-up so JIT and caches are settled before the measured run
+  await autocannon({
+    url,
+    method: opts.method ?? 'GET',
+    body: opts.body,
+    connections: opts.connections,
+    duration: 1,
+    headers: opts.body ? { 'content-type': 'application/json' } : {},
+  });
+  const r = await autocannon({
+    url,
+    method: opts.method ?? 'GET',
+    body: opts.body,
+    headers: opts.body ? { 'content-type': 'application/json' } : {},
+    connections: opts.connections,
+    duration: opts.duration,
+  });
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx };
+}
+
+/** autocannon against one-worker targets: a bare Fastify route (the ceiling), /health/live, cached and uncached runs. */
+export async function benchHttp(opts: {
+  packDir: string;
+  connections: number;
+  duration: number;
+}): Promise<HttpBenchResult> {
+  const bare = await startTarget('bare', opts.packDir);
+  const app = await startTarget('app', opts.packDir);
+  try {
+    const base = `http://127.0.0.1:${app.port}`;
+    const run = '/api/v1/queries/syn_attrition_hotspots_latest/run';
+    const ceiling = await measure(`http://127.0.0.1:${bare.port}/bare`, opts);
+    const rows: [string, Awaited<ReturnType<typeof measure>>][] = [
+      ['bare Fastify route (ceiling)', ceiling],
+      ['GET /health/live', await measure(`${base}/health/live`, opts)],
+      ['POST run, cached', await measure(`${base}${run}`, { ...opts, method: 'POST', body: '{}' })],
+      ['POST run, uncached (ttl_s=0)', await measure(`${base}${run}?ttl_s=0`, { ...opts, method: 'POST', body: '{}' })],
+    ];
+    for (const [name, r] of rows) {
+      if (r.errors > 0 || r.non2xx > 0) throw new Error(`${name}: ${r.errors} errors, ${r.non2xx} non-2xx responses`);
+    }
+    return {
+      connections: opts.connections,
+      duration_s: opts.duration,
+      figures: rows.map(([name, r]) => ({
+        name,
+        requests_per_s: Math.round(r.rps),
+        p50_ms: r.p50,
+        p99_ms: r.p99,
+        ratio_to_ceiling: Math.round((r.rps / ceiling.rps) * 100) / 100,
+      })),
+      targets: { cached_min_ratio: 0.5, cached_max_p99_ms: 10 },
+    };
+  } finally {
+    bare.child.kill();
+    app.child.kill();
+  }
+}

@@ -1,0 +1,147 @@
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { AppConfig } from '../config/app-config.js';
+import { createDataServices, type DataServices } from '../data/data-services.js';
+import { openEmbedded, openPostgres, type Database } from '../db/database.js';
+import { createPostgresRunner } from '../db/postgres-runner.js';
+import { acquireLock } from '../db/embedded-lock.js';
+import { DB_OPERATIONS, type ServiceMetrics } from './observability/metrics.js';
+import { DrainState } from './drain.js';
+import { ReadinessChecker, type DependencyProbe } from './readiness.js';
+import type { AppServices, HttpSettings } from './app.js';
+
+/** What one worker opens: database pools, Redis, the data layer, readiness. `close()` releases all of it. */
+export interface WorkerServices extends AppServices {
+  db: Database;
+  readonlyDb: Database;
+  redis: Redis | undefined;
+  markStarted(): void;
+  close(): Promise<void>;
+}
+
+export function httpSettings(config: AppConfig): HttpSettings {
+  return {
+    version: config.version,
+    environment: config.env,
+    enableDocs: config.enableDocs,
+    maxBodyBytes: config.maxBodyBytes,
+    trustedProxies: config.trustedProxies,
+    metricsAllowCidrs: config.metricsAllowCidrs,
+    metricsPort: config.metricsPort,
+    keepAliveTimeoutS: config.keepAliveTimeoutS,
+    requestTimeoutS: config.requestTimeoutS,
+    pagination: config.pagination,
+  };
+}
+
+export async function openDatabase(
+  config: AppConfig,
+  opts: { workerId: string; onQuery?: (operation: string, seconds: number) => void; readonly?: boolean },
+): Promise<Database> {
+  if (config.database.mode === 'embedded') return openEmbedded(config.database.dir, { onQuery: opts.onQuery });
+  return openPostgres(opts.readonly ? config.database.readonlyUrl : config.database.url, {
+    min: config.pool.min,
+    max: config.pool.max,
+    acquireTimeoutS: config.pool.timeoutS,
+    statementTimeoutMs: config.dbStatementTimeoutMs,
+    applicationName: `qnwis-${opts.workerId}`,
+    onQuery: opts.onQuery,
+  });
+}
+
+export async function createWorkerServices(
+  config: AppConfig,
+  opts: {
+    logger: Logger;
+    registry: Registry;
+    metrics: ServiceMetrics;
+    workerId: string;
+    metricsText: AppServices['metricsText'];
+  },
+): Promise<WorkerServices> {
+  const { logger, metrics } = opts;
+  const onQuery = (operation: string, seconds: number): void => {
+    const op = (DB_OPERATIONS as readonly string[]).includes(operation) ? operation : 'query_exec';
+    metrics.dbLatency.observe({ operation: op as (typeof DB_OPERATIONS)[number] }, seconds);
+  };
+  // The embedded database belongs to one process: hold its lock while serving (CLI commands check it).
+  const releaseLock = config.database.mode === 'embedded' ? acquireLock(config.stateDir) : undefined;
+  const db = await openDatabase(config, { workerId: opts.workerId, onQuery });
+  const separateReader = config.database.mode === 'postgres' && config.database.readonlyUrl !== config.database.url;
+  const readonlyDb = separateReader
+    ? await openDatabase(config, { workerId: opts.workerId, onQuery, readonly: true })
+    : db;
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, {
+        lazyConnect: true,
+        connectTimeout: 1000,
+        commandTimeout: 250,
+        maxRetriesPerRequest: 1,
+        enableOfflineQueue: false,
+      })
+    : undefined;
+  redis?.on('error', () => undefined);
+  let data: DataServices;
+  try {
+    data = await createDataServices(config.data, {
+      metricsRegistry: opts.registry,
+      postgres: createPostgresRunner(readonlyDb),
+      log: logger,
+    });
+  } catch (err) {
+    await db.close();
+    if (readonlyDb !== db) await readonlyDb.close();
+    redis?.disconnect();
+    throw err;
+  }
+  metrics.initQueryIds(data.registry.ids());
+
+  const probes: DependencyProbe[] = [
+    {
+      name: 'postgres',
+      check: async () => {
+        await db.query('SELECT 1', [], { operation: 'health_check' });
+      },
+    },
+  ];
+  if (redis) {
+    probes.push({
+      name: 'redis',
+      check: async () => {
+        if (redis.status === 'wait' || redis.status === 'end') await redis.connect().catch(() => undefined);
+        await redis.ping();
+      },
+    });
+  }
+  const drain = new DrainState();
+  let started = false;
+  const readiness = new ReadinessChecker({
+    probes,
+    timeoutMs: config.readyTimeoutMs,
+    drain,
+    started: () => started,
+    onDependency: (name, up) => metrics.dependencyUp.set({ dependency: name }, up ? 1 : 0),
+  });
+  return {
+    data,
+    db,
+    readonlyDb,
+    redis,
+    drain,
+    readiness,
+    metrics,
+    metricsText: opts.metricsText,
+    logger,
+    markStarted: () => {
+      started = true;
+    },
+    async close() {
+      await data.close().catch(() => undefined);
+      redis?.disconnect();
+      if (readonlyDb !== db) await readonlyDb.close().catch(() => undefined);
+      await db.close().catch(() => undefined);
+      releaseLock?.();
+    },
+  };
+}

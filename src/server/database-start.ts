@@ -1,0 +1,64 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { AppConfig } from '../config/app-config.js';
+import { openDatabase } from '../http/app-services.js';
+import { migrate, migrationStatus } from '../db/migrate.js';
+import { ingestPack } from '../db/ingest.js';
+import { materializeViews } from '../db/materialize.js';
+import { resolvePackOptions, writePack } from '../data/synthetic/pack.js';
+
+/** A start-up refusal with its exit code (78 = configuration / deployment error). */
+export class StartupError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+    this.name = 'StartupError';
+  }
+}
+
+const PACK_MARKER = 'employment_history.csv';
+
+/**
+ * Before forking: in postgres mode verify that no migration is pending; in embedded mode apply migrations, seed the
+ * synthetic pack if missing, and ingest and materialize it when the database is empty (service spec §8.2, §8.5).
+ * The primary holds no pool afterwards.
+ */
+export async function prepareDatabase(config: AppConfig, logger: Logger): Promise<void> {
+  if (config.database.mode === 'postgres') {
+    const db = await openDatabase({ ...config, pool: { ...config.pool, min: 0, max: 1 } }, { workerId: 'primary' });
+    try {
+      const status = await migrationStatus(db);
+      if (status.pending.length > 0) {
+        throw new StartupError(`${status.pending.length} pending migrations; run \`qnwis migrate\``, 78);
+      }
+    } finally {
+      await db.close();
+    }
+    return;
+  }
+
+  fs.mkdirSync(path.dirname(config.database.dir), { recursive: true, mode: 0o700 });
+  const db = await openDatabase(config, { workerId: 'primary' });
+  try {
+    const applied = await migrate(db, { appVersion: config.version });
+    if (applied.applied.length > 0) logger.info({ applied: applied.applied }, 'migrations applied');
+    const dataDir = config.data.dataDir;
+    if (!fs.existsSync(path.join(dataDir, PACK_MARKER))) {
+      logger.info({ dir: path.relative(process.cwd(), dataDir) || '.' }, 'seeding the synthetic LMIS pack');
+      await writePack(dataDir, resolvePackOptions({}));
+    }
+    const count = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM lmis.employment_history');
+    if ((count.rows[0]?.n ?? 0) === 0) {
+      logger.info('loading the LMIS pack into the embedded database (first start)');
+      const ingest = await ingestPack(db, dataDir, { force: true });
+      logger.info({ status: ingest.status }, 'ingest finished');
+      const views = await materializeViews(db);
+      logger.info({ views: views.map((v) => ({ view: v.view, rows: v.rows })) }, 'materialized views refreshed');
+    }
+  } finally {
+    await db.close();
+  }
+}
