@@ -9,7 +9,7 @@ import { createDataServices, type DataServices } from '../data/data-services.js'
 import type { PostgresRunner } from '../data/query-service.js';
 import { resolveAppConfig, type AppConfig } from '../config/app-config.js';
 import { openEmbedded, openPostgres, type Database } from '../db/database.js';
-import { createPostgresRunner } from '../db/postgres-runner.js';
+import { createPostgresRunner } from '../data/connectors/postgres.js';
 import { acquireLock } from '../db/embedded-lock.js';
 import { CommandFailed, EXIT } from './errors.js';
 

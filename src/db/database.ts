@@ -104,6 +104,11 @@ export interface PostgresPoolOptions {
   onQuery?: QueryTimer;
   /** Errors of idle pooled connections (the server went away); they are otherwise swallowed. */
   onIdleError?: (err: DbError) => void;
+  /**
+   * When given, a failure to pre-open the `min` connections is reported here instead of rejecting: a serving worker
+   * starts anyway and reports not-ready until the database answers.
+   */
+  onPrewarmError?: (err: DbError) => void;
 }
 
 export interface EmbeddedOptions {
@@ -561,6 +566,10 @@ export async function openPostgres(url: string, options: PostgresPoolOptions): P
       for (let i = 0; i < options.min; i++) clients.push(await pool.connect());
     } catch (err) {
       for (const c of clients) c.release();
+      if (options.onPrewarmError) {
+        options.onPrewarmError(toDbError(err, secret));
+        return database;
+      }
       await pool.end().catch(() => undefined);
       throw toDbError(err, secret);
     }

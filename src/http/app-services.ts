@@ -4,8 +4,9 @@ import type { Registry } from 'prom-client';
 import type { AppConfig } from '../config/app-config.js';
 import { createDataServices, type DataServices } from '../data/data-services.js';
 import { openEmbedded, openPostgres, type Database } from '../db/database.js';
-import { createPostgresRunner } from '../db/postgres-runner.js';
+import { createPostgresRunner } from '../data/connectors/postgres.js';
 import { acquireLock } from '../db/embedded-lock.js';
+import { migrationStatus } from '../db/migrate.js';
 import { DB_OPERATIONS, type ServiceMetrics } from './observability/metrics.js';
 import { DrainState } from './drain.js';
 import { ReadinessChecker, type DependencyProbe } from './readiness.js';
@@ -37,7 +38,12 @@ export function httpSettings(config: AppConfig): HttpSettings {
 
 export async function openDatabase(
   config: AppConfig,
-  opts: { workerId: string; onQuery?: (operation: string, seconds: number) => void; readonly?: boolean },
+  opts: {
+    workerId: string;
+    onQuery?: (operation: string, seconds: number) => void;
+    readonly?: boolean;
+    onPrewarmError?: (err: Error) => void;
+  },
 ): Promise<Database> {
   if (config.database.mode === 'embedded') return openEmbedded(config.database.dir, { onQuery: opts.onQuery });
   return openPostgres(opts.readonly ? config.database.readonlyUrl : config.database.url, {
@@ -47,6 +53,8 @@ export async function openDatabase(
     statementTimeoutMs: config.dbStatementTimeoutMs,
     applicationName: `qnwis-${opts.workerId}`,
     onQuery: opts.onQuery,
+    onPrewarmError: opts.onPrewarmError,
+    onIdleError: () => undefined,
   });
 }
 
@@ -67,10 +75,12 @@ export async function createWorkerServices(
   };
   // The embedded database belongs to one process: hold its lock while serving (CLI commands check it).
   const releaseLock = config.database.mode === 'embedded' ? acquireLock(config.stateDir) : undefined;
-  const db = await openDatabase(config, { workerId: opts.workerId, onQuery });
+  const onPrewarmError = (err: Error): void =>
+    logger.warn({ err: { message: err.message } }, 'database not reachable at start; not ready until it answers');
+  const db = await openDatabase(config, { workerId: opts.workerId, onQuery, onPrewarmError });
   const separateReader = config.database.mode === 'postgres' && config.database.readonlyUrl !== config.database.url;
   const readonlyDb = separateReader
-    ? await openDatabase(config, { workerId: opts.workerId, onQuery, readonly: true })
+    ? await openDatabase(config, { workerId: opts.workerId, onQuery, readonly: true, onPrewarmError })
     : db;
   const redis = config.redisUrl
     ? new Redis(config.redisUrl, {
@@ -97,11 +107,22 @@ export async function createWorkerServices(
   }
   metrics.initQueryIds(data.registry.ids());
 
+  // Ready only once the schema is known to be current (the primary could not check while the database was down).
+  let migrationsVerified = config.database.mode === 'embedded';
+  let pendingReported = false;
   const probes: DependencyProbe[] = [
     {
       name: 'postgres',
       check: async () => {
         await db.query('SELECT 1', [], { operation: 'health_check' });
+        if (migrationsVerified) return;
+        const status = await migrationStatus(db);
+        if (status.pending.length > 0 || status.changed.length > 0) {
+          if (!pendingReported) logger.error({ pending: status.pending }, 'pending migrations; run `qnwis migrate`');
+          pendingReported = true;
+          throw new Error('migrations pending');
+        }
+        migrationsVerified = true;
       },
     },
   ];

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, {
+  LogController,
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
@@ -149,7 +150,8 @@ export async function buildApp(settings: HttpSettings, services: AppServices): P
   const { data, drain, metrics, logger } = services;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // our own 'request completed' line replaces Fastify's per-request lines
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
@@ -214,9 +216,9 @@ export async function buildApp(settings: HttpSettings, services: AppServices): P
     metrics.requestsTotal.inc({ route, method: req.method, status: String(status) });
     metrics.latency.observe({ route, method: req.method }, seconds);
     const level = status >= 500 ? 'warn' : req.routeOptions.config?.probe ? 'debug' : 'info';
+    // req.log already carries request_id (the log controller's label)
     req.log[level](
       {
-        request_id: req.id,
         method: req.method,
         route,
         status,

@@ -6,6 +6,7 @@ import { openDatabase } from '../http/app-services.js';
 import { migrate, migrationStatus } from '../db/migrate.js';
 import { ingestPack } from '../db/ingest.js';
 import { materializeViews } from '../db/materialize.js';
+import { isDbError } from '../db/errors.js';
 import { resolvePackOptions, writePack } from '../data/synthetic/pack.js';
 
 /** A start-up refusal with its exit code (78 = configuration / deployment error). */
@@ -28,12 +29,22 @@ const PACK_MARKER = 'employment_history.csv';
  */
 export async function prepareDatabase(config: AppConfig, logger: Logger): Promise<void> {
   if (config.database.mode === 'postgres') {
-    const db = await openDatabase({ ...config, pool: { ...config.pool, min: 0, max: 1 } }, { workerId: 'primary' });
+    const db = await openDatabase(
+      { ...config, pool: { ...config.pool, min: 0, max: 1, timeoutS: Math.min(config.pool.timeoutS, 5) } },
+      { workerId: 'primary' },
+    );
     try {
       const status = await migrationStatus(db);
       if (status.pending.length > 0) {
         throw new StartupError(`${status.pending.length} pending migrations; run \`qnwis migrate\``, 78);
       }
+    } catch (err) {
+      if (err instanceof StartupError || !(isDbError(err) && err.code === 'unavailable')) throw err;
+      // Workers start anyway and stay not-ready (503) until the database answers and the schema checks out.
+      logger.warn(
+        { err: { message: err.message } },
+        'database unreachable; migrations will be verified when it answers',
+      );
     } finally {
       await db.close();
     }

@@ -11,7 +11,7 @@ import { setupPrimaryMetrics, type PrimaryMetrics } from '../http/observability/
 import { CidrList } from '../http/plugins/network.js';
 import { applySecurityHeaders } from '../http/plugins/security-headers.js';
 import { prepareDatabase } from './database-start.js';
-import { isMessage, type PrimaryToWorker } from './messages.js';
+import { isMessage, type PrimaryToWorker, type WorkerToPrimary } from './messages.js';
 import { secretValues } from './secrets.js';
 
 const EXIT_CONFIG = 78;
@@ -143,15 +143,9 @@ export async function runPrimary(entry: string): Promise<void> {
     worker.on('message', (msg: unknown) => {
       if (isMessage(msg, 'qnwis:hello')) worker.send({ type: 'qnwis:config', config } satisfies PrimaryToWorker);
       if (isMessage(msg, 'qnwis:ready')) ready.add(worker.id);
-      if (isMessage(msg, 'qnwis:drained'))
-        logger.info(
-          {
-            worker_id: worker.id,
-            completed: (msg as { completed: number }).completed,
-            aborted: (msg as { aborted: number }).aborted,
-          },
-          'worker drained',
-        );
+      if (isMessage<Extract<WorkerToPrimary, { type: 'qnwis:drained' }>>(msg, 'qnwis:drained')) {
+        logger.info({ worker_id: worker.id, completed: msg.completed, aborted: msg.aborted }, 'worker drained');
+      }
     });
     return worker;
   };

@@ -94,7 +94,7 @@ export async function runWorker(): Promise<void> {
       await app.close().catch(() => undefined);
       clearTimeout(deadline);
       await Promise.race([services.close(), new Promise((r) => setTimeout(r, 5000).unref())]);
-      logger.info({ completed, aborted }, 'worker drained');
+      logger.info({ completed, aborted }, 'worker finished draining');
       send({ type: 'qnwis:drained', completed, aborted });
       process.exit(code);
     })();

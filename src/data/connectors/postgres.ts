@@ -4,11 +4,11 @@
  * portal, then ROLLBACK. Values arrive in PostgreSQL text form and are typed here, identically on both backends.
  * (PGlite cannot interrupt a running statement, so `timeout_s` is enforced on PostgreSQL only.)
  */
-import { DataError } from '../data/errors.js';
-import type { PostgresParams, Row, Scalar, SourceResult } from '../data/model.js';
-import type { PostgresRunner } from '../data/query-service.js';
-import type { Database, Executor, FieldInfo } from './database.js';
-import { isDbError } from './errors.js';
+import { DataError } from '../errors.js';
+import type { PostgresParams, Row, Scalar, SourceResult } from '../model.js';
+import type { PostgresRunner } from '../query-service.js';
+import type { Database, Executor, FieldInfo } from '../../db/database.js';
+import { isDbError } from '../../db/errors.js';
 
 export const POSTGRES_DEFAULT_MAX_ROWS = 10_000;
 export const POSTGRES_DEFAULT_TIMEOUT_S = 30;

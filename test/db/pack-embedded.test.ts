@@ -1,0 +1,3 @@
+import { definePackSuite } from './pack-suite.js';
+
+definePackSuite('embedded');
