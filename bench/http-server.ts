@@ -2,7 +2,10 @@
  * A benchmark target in its own process (one worker): `bare` is a plain Fastify route (the ceiling), `app` is the QNWIS
  * app over the synthetic pack with the in-process cache. Prints the port on stdout once listening.
  */
+import fs from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
+import { applySecurityHeaders, newCspNonce } from '../src/http/plugins/security-headers.js';
 import pino from 'pino';
 import { buildApp } from '../src/http/app.js';
 import { DrainState } from '../src/http/drain.js';
@@ -11,9 +14,21 @@ import { createDataServices } from '../src/data/data-services.js';
 import { resolveDataConfig } from '../src/config/data-config.js';
 import { qnwisRegistry } from '../src/http/observability/metrics.js';
 
-const [mode, packDir] = process.argv.slice(2);
+const [mode, packDir, payloadFile] = process.argv.slice(2);
 
 async function main(): Promise<void> {
+  if (mode === 'payload') {
+    // The transport cost of the cached answer alone: same bytes and security headers, no QNWIS logic.
+    const body = fs.readFileSync(payloadFile!, 'utf8');
+    const app = Fastify();
+    app.post('/payload', (_req, reply) => {
+      applySecurityHeaders(reply, newCspNonce());
+      reply.header('x-request-id', randomUUID()).type('application/json; charset=utf-8').send(body);
+    });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    process.stdout.write(`${(app.server.address() as { port: number }).port}\n`);
+    return;
+  }
   if (mode === 'bare') {
     const app = Fastify();
     app.get('/bare', async () => ({ status: 'ok' }));

@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import autocannon from 'autocannon';
 
 export interface HttpFigure {
@@ -17,8 +20,12 @@ export interface HttpBenchResult {
   targets: { cached_min_ratio: number; cached_max_p99_ms: number };
 }
 
-async function startTarget(mode: 'bare' | 'app', packDir: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/http-server.ts', mode, packDir], {
+async function startTarget(
+  mode: 'bare' | 'app' | 'payload',
+  packDir: string,
+  payloadFile = '',
+): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/http-server.ts', mode, packDir, payloadFile], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const [chunk] = (await once(child.stdout!, 'data')) as [Buffer];
@@ -57,12 +64,20 @@ export async function benchHttp(opts: {
 }): Promise<HttpBenchResult> {
   const bare = await startTarget('bare', opts.packDir);
   const app = await startTarget('app', opts.packDir);
+  const base = `http://127.0.0.1:${app.port}`;
+  const run = '/api/v1/queries/syn_attrition_hotspots_latest/run';
+  const sample = await fetch(`${base}${run}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const payloadFile = path.join(os.tmpdir(), `qnwis-bench-payload-${process.pid}.json`);
+  fs.writeFileSync(payloadFile, await sample.text());
+  const payload = await startTarget('payload', opts.packDir, payloadFile);
   try {
-    const base = `http://127.0.0.1:${app.port}`;
-    const run = '/api/v1/queries/syn_attrition_hotspots_latest/run';
     const ceiling = await measure(`http://127.0.0.1:${bare.port}/bare`, opts);
     const rows: [string, Awaited<ReturnType<typeof measure>>][] = [
       ['bare Fastify route (ceiling)', ceiling],
+      [
+        'bare route, same bytes as cached run',
+        await measure(`http://127.0.0.1:${payload.port}/payload`, { ...opts, method: 'POST', body: '{}' }),
+      ],
       ['GET /health/live', await measure(`${base}/health/live`, opts)],
       ['POST run, cached', await measure(`${base}${run}`, { ...opts, method: 'POST', body: '{}' })],
       ['POST run, uncached (ttl_s=0)', await measure(`${base}${run}?ttl_s=0`, { ...opts, method: 'POST', body: '{}' })],
@@ -85,5 +100,7 @@ export async function benchHttp(opts: {
   } finally {
     bare.child.kill();
     app.child.kill();
+    payload.child.kill();
+    fs.rmSync(payloadFile, { force: true });
   }
 }

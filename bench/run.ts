@@ -33,7 +33,7 @@ function printHttp(h: HttpBenchResult): void {
   process.stdout.write(`http (autocannon, ${h.connections} connections, ${h.duration_s} s each, one worker)\n`);
   for (const f of h.figures) {
     process.stdout.write(
-      `  ${f.name.padEnd(34)} ${String(f.requests_per_s).padStart(7)} req/s  p50 ${String(f.p50_ms).padStart(4)} ms  p99 ${String(f.p99_ms).padStart(4)} ms  ratio ${f.ratio_to_ceiling.toFixed(2)}\n`,
+      `  ${f.name.padEnd(38)} ${String(f.requests_per_s).padStart(7)} req/s  p50 ${String(f.p50_ms).padStart(4)} ms  p99 ${String(f.p99_ms).padStart(4)} ms  ratio ${f.ratio_to_ceiling.toFixed(2)}\n`,
     );
   }
   const cached = h.figures.find((f) => f.name.startsWith('POST run, cached'));

@@ -152,6 +152,8 @@ export async function buildApp(settings: HttpSettings, services: AppServices): P
     loggerInstance: logger as FastifyBaseLogger,
     // our own 'request completed' line replaces Fastify's per-request lines
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
+    // No per-request child logger (measurable at high request rates): lines name request_id explicitly.
+    childLoggerFactory: (parent) => parent,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
@@ -216,9 +218,9 @@ export async function buildApp(settings: HttpSettings, services: AppServices): P
     metrics.requestsTotal.inc({ route, method: req.method, status: String(status) });
     metrics.latency.observe({ route, method: req.method }, seconds);
     const level = status >= 500 ? 'warn' : req.routeOptions.config?.probe ? 'debug' : 'info';
-    // req.log already carries request_id (the log controller's label)
     req.log[level](
       {
+        request_id: req.id,
         method: req.method,
         route,
         status,
