@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { compareCodePoints } from '../../src/data/transforms/sorting.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   checkCsvPattern,
@@ -11,7 +12,6 @@ import {
 import {
   castCsvCell,
   clearCsvParseCache,
-  compareCodePoints,
   detectDelimiter,
   runCsvQuery,
   type CsvContext,

@@ -6,6 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { compareCodePoints } from '../transforms/sorting.js';
+import { StatValidatedCache } from './stat-cache.js';
 import { DataError } from '../errors.js';
 import type { CsvParams, Row, Scalar, SourceResult } from '../model.js';
 import {
@@ -73,15 +75,7 @@ interface ParsedCsv {
   casts: (Scalar[] | undefined)[];
 }
 
-interface CacheEntry {
-  size: number;
-  mtimeMs: number;
-  ctimeMs: number;
-  ino: number;
-  parsed: ParsedCsv;
-}
-
-const parseCache = new Map<string, CacheEntry>();
+const parseCache = new StatValidatedCache<ParsedCsv>(CACHE_MAX_ENTRIES);
 // Compiled globs per pattern: patterns come from the registry, so the set is small; the bound guards code-built specs.
 const globCache = new Map<string, GlobSegment[]>();
 const GLOB_CACHE_MAX_ENTRIES = 1024;
@@ -247,24 +241,6 @@ function entryIsDirectory(root: string, rel: string, entry: fs.Dirent): boolean 
   return isDirectory(path.join(root, rel));
 }
 
-/** Orders strings by Unicode code point (JS `<` compares UTF-16 units, which differs above U+E000). */
-export function compareCodePoints(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return codePointRank(x) - codePointRank(y);
-  }
-  return a.length - b.length;
-}
-
-// Moves surrogates above the rest of the BMP so unit order equals code-point order.
-function codePointRank(unit: number): number {
-  if (unit >= 0xe000) return unit - 0x800;
-  if (unit >= 0xd800) return unit + 0x2000;
-  return unit;
-}
-
 function canonicalise(root: string, locator: string, pattern: string): string {
   try {
     return fs.realpathSync.native(path.join(root, locator));
@@ -286,16 +262,8 @@ function loadParsed(canonical: string, locator: string): ParsedCsv {
   } catch {
     throw new DataError('source_not_found', `CSV file '${locator}' is no longer readable`);
   }
-  const cached = parseCache.get(canonical);
-  if (
-    cached !== undefined &&
-    cached.size === stat.size &&
-    cached.mtimeMs === stat.mtimeMs &&
-    cached.ctimeMs === stat.ctimeMs &&
-    cached.ino === stat.ino
-  ) {
-    return cached.parsed;
-  }
+  const cached = parseCache.get(canonical, stat);
+  if (cached !== undefined) return cached;
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(canonical);
@@ -303,20 +271,8 @@ function loadParsed(canonical: string, locator: string): ParsedCsv {
     throw new DataError('source_error', `cannot read CSV file '${locator}'`);
   }
   const parsed = parseCsvText(bytes, locator);
-  parseCache.delete(canonical);
-  if (stat.size <= CACHE_MAX_FILE_BYTES) {
-    if (parseCache.size >= CACHE_MAX_ENTRIES) {
-      const oldest = parseCache.keys().next();
-      if (oldest.done !== true) parseCache.delete(oldest.value);
-    }
-    parseCache.set(canonical, {
-      size: stat.size,
-      mtimeMs: stat.mtimeMs,
-      ctimeMs: stat.ctimeMs,
-      ino: stat.ino,
-      parsed,
-    });
-  }
+  if (stat.size <= CACHE_MAX_FILE_BYTES) parseCache.set(canonical, stat, parsed);
+  else parseCache.delete(canonical);
   return parsed;
 }
 

@@ -5,6 +5,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { StatValidatedCache } from './stat-cache.js';
 import { DataError, isDataError } from '../errors.js';
 import type { Row, Scalar, SourceResult, WorldBankParams } from '../model.js';
 
@@ -366,16 +367,8 @@ function parseStored(payload: unknown, indicator: string, where: string): WorldB
   }
 }
 
-interface FileCacheEntry {
-  size: number;
-  mtimeMs: number;
-  ctimeMs: number;
-  ino: number;
-  snapshot: WorldBankSnapshot;
-}
-
 // Parsed snapshot files per path, revalidated by stat on every read; snapshots are never mutated.
-const fileCache = new Map<string, FileCacheEntry>();
+const fileCache = new StatValidatedCache<WorldBankSnapshot>(256);
 
 /** Drops every cached snapshot file (tests). */
 export function clearWorldBankSnapshotCache(): void {
@@ -391,16 +384,8 @@ function readSnapshotFile(indicator: string, dir: string): WorldBankSnapshot | n
     stat = undefined;
   }
   if (stat === undefined || !stat.isFile()) return null;
-  const cached = fileCache.get(file);
-  if (
-    cached !== undefined &&
-    cached.size === stat.size &&
-    cached.mtimeMs === stat.mtimeMs &&
-    cached.ctimeMs === stat.ctimeMs &&
-    cached.ino === stat.ino
-  ) {
-    return cached.snapshot;
-  }
+  const cached = fileCache.get(file, stat);
+  if (cached !== undefined) return cached;
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -413,7 +398,7 @@ function readSnapshotFile(indicator: string, dir: string): WorldBankSnapshot | n
   } catch (err) {
     throw new DataError('source_error', `World Bank snapshot file for ${indicator} is invalid: ${reason(err)}`);
   }
-  fileCache.set(file, { size: stat.size, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, ino: stat.ino, snapshot });
+  fileCache.set(file, stat, snapshot);
   return snapshot;
 }
 

@@ -1,3 +1,4 @@
+import { isMapping, typeName } from './yaml-types.js';
 import type {
   Constraints,
   CsvParams,
@@ -44,17 +45,7 @@ export const OVERRIDABLE_KEYS: Readonly<Record<'csv' | 'world_bank', readonly st
 
 export type Mapping = Record<string, unknown>;
 
-export function isMapping(v: unknown): v is Mapping {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-function typeName(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'list';
-  if (typeof v === 'object') return 'mapping';
-  if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
-  return typeof v;
-}
+export { isMapping };
 
 /** Collects issues while checking one mapping; every check returns whether the value is usable. */
 export class FieldChecker {

@@ -1,3 +1,4 @@
+import { isMapping, typeName } from '../registry/yaml-types.js';
 import type { TransformName } from '../model.js';
 import type { SpecIssue } from '../registry/issues.js';
 
@@ -49,18 +50,6 @@ export const TRANSFORM_NAMES: readonly TransformName[] = Object.freeze(
 
 export function isTransformName(name: string): name is TransformName {
   return Object.hasOwn(SCHEMAS, name);
-}
-
-function typeName(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'list';
-  if (typeof v === 'object') return 'mapping';
-  if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
-  return typeof v;
-}
-
-function isMapping(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 /**
