@@ -7,8 +7,9 @@ set -Eeuo pipefail
 # shellcheck source=lib/common.sh disable=SC1091 # the helper is checked on its own; following it needs -x
 source -- "$(dirname -- "${BASH_SOURCE[0]}")/lib/common.sh"
 
-readonly MAX_ATTEMPTS=30
-readonly WAIT_INTERVAL_S=2
+# Lower-case: upper-case names are reserved for the environment catalogue.
+readonly max_attempts=30
+readonly wait_interval_s=2
 
 app_root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
 cd -- "$app_root"
@@ -26,7 +27,7 @@ if [[ -n ${DATABASE_URL:-} ]]; then
   masked=$(qnwis_mask_url "$db_url")
   attempt=1
   while :; do
-    qnwis_log "waiting for PostgreSQL at $masked (attempt $attempt/$MAX_ATTEMPTS)"
+    qnwis_log "waiting for PostgreSQL at $masked (attempt $attempt/$max_attempts)"
     status=0
     pg_isready -q -d "$db_url" -t 2 || status=$?
     if ((status == 0)); then
@@ -35,11 +36,11 @@ if [[ -n ${DATABASE_URL:-} ]]; then
     fi
     # Status 3 means the parameters are invalid: retrying cannot help.
     ((status != 3)) || qnwis_die_usage 'pg_isready rejected the connection parameters of DATABASE_URL'
-    if ((attempt >= MAX_ATTEMPTS)); then
-      qnwis_die "PostgreSQL at $masked is not ready after $MAX_ATTEMPTS attempts; giving up"
+    if ((attempt >= max_attempts)); then
+      qnwis_die "PostgreSQL at $masked is not ready after $max_attempts attempts; giving up"
     fi
     attempt=$((attempt + 1))
-    sleep "$WAIT_INTERVAL_S"
+    sleep "$wait_interval_s"
   done
 else
   qnwis_log 'DATABASE_URL is not set: embedded mode, no database to wait for'

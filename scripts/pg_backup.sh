@@ -11,8 +11,7 @@ export LC_ALL=C
 source -- "$(dirname -- "${BASH_SOURCE[0]}")/lib/common.sh"
 
 usage() {
-  printf 'Usage: %s [--env-file FILE] [--] [DIR]\n' "$QNWIS_SCRIPT_NAME" >&2
-  exit "$QNWIS_EXIT_USAGE"
+  qnwis_usage '[--env-file FILE] [--] [DIR]'
 }
 
 env_file=''

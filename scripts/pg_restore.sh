@@ -11,8 +11,7 @@ export LC_ALL=C
 source -- "$(dirname -- "${BASH_SOURCE[0]}")/lib/common.sh"
 
 usage() {
-  printf 'Usage: %s [--yes] [--env-file FILE] [--] DUMP\n' "$QNWIS_SCRIPT_NAME" >&2
-  exit "$QNWIS_EXIT_USAGE"
+  qnwis_usage '[--yes] [--env-file FILE] [--] DUMP'
 }
 
 assume_yes=0
@@ -74,12 +73,12 @@ actual=${actual%% *}
 qnwis_log "checksum verified: ${dump##*/} sha256 $actual"
 
 db_name=$(qnwis_db_name "$db_url")
+[[ -n $db_name ]] || qnwis_die_usage 'DATABASE_URL must name the database to restore into'
 qnwis_log "target: $(qnwis_mask_url "$db_url")"
 qnwis_log "dump: ${dump##*/}"
 
 if ((assume_yes == 0)); then
-  printf '%s: this replaces the objects in the dump inside database "%s". Type the database name to continue: ' \
-    "$QNWIS_SCRIPT_NAME" "$db_name" >&2
+  qnwis_prompt "this replaces the objects in the dump inside database \"$db_name\". Type the database name to continue: "
   answer=''
   read -r answer || true
   [[ $answer == "$db_name" ]] || qnwis_die 'confirmation did not match the database name; nothing restored'

@@ -3,27 +3,38 @@
 # Exit codes: 0 success, 1 failure, 2 usage or configuration error.
 set -Eeuo pipefail
 
-readonly QNWIS_EXIT_FAILURE=1
-readonly QNWIS_EXIT_USAGE=2
-
-# Name used as the prefix of every log line; the sourcing script's file name.
-QNWIS_SCRIPT_NAME="$(basename -- "${0:-qnwis}")"
+# Lower-case globals: upper-case QNWIS_ names are reserved for the environment catalogue.
+qnwis_exit_failure=1
+qnwis_exit_usage=2
+# Prefix of every log line: the sourcing script's file name.
+qnwis_script_name="$(basename -- "${0:-qnwis}")"
 
 # Every log line goes to stderr so stdout stays free for results.
 qnwis_log() {
-  printf '%s: %s\n' "$QNWIS_SCRIPT_NAME" "$*" >&2
+  printf '%s: %s\n' "$qnwis_script_name" "$*" >&2
+}
+
+# Writes a prompt (no newline) to stderr.
+qnwis_prompt() {
+  printf '%s: %s' "$qnwis_script_name" "$*" >&2
+}
+
+# Prints the usage line for the calling script and exits 2.
+qnwis_usage() {
+  printf 'Usage: %s %s\n' "$qnwis_script_name" "$*" >&2
+  exit "$qnwis_exit_usage"
 }
 
 # Runtime failure: exit 1.
 qnwis_die() {
   qnwis_log "error: $*"
-  exit "$QNWIS_EXIT_FAILURE"
+  exit "$qnwis_exit_failure"
 }
 
 # Usage or configuration error: exit 2.
 qnwis_die_usage() {
   qnwis_log "error: $*"
-  exit "$QNWIS_EXIT_USAGE"
+  exit "$qnwis_exit_usage"
 }
 
 # An unexpected command failure names the line, never the command text (it could hold a URL).
@@ -88,10 +99,10 @@ qnwis_db_url() {
   printf '%s\n' "$url"
 }
 
-# Prints the database name a URL connects to, percent-decoded: the dbname query parameter, else the path, else
-# the user name (libpq's default).
+# Prints the database name a URL names, percent-decoded: the dbname query parameter, else the path; prints an
+# empty line when the URL names none (libpq would then fall back to environment defaults).
 qnwis_db_name() {
-  local url=$1 rest query='' path name='' part user=''
+  local url=$1 rest query='' name='' part
   rest=${url#*://}
   if [[ $rest == *\?* ]]; then
     query=${rest#*\?}
@@ -104,57 +115,51 @@ qnwis_db_name() {
       [[ ${part%%=*} != dbname ]] || name=${part#*=}
     done
   fi
-  if [[ $rest == *@* ]]; then
-    user=${rest%@*}
-    user=${user%%:*}
-    rest=${rest##*@}
-  fi
+  rest=${rest##*@}
   if [[ -z $name && $rest == */* ]]; then
-    path=${rest#*/}
-    name=${path%%/*}
+    name=${rest#*/}
+    name=${name%%/*}
   fi
-  [[ -n $name ]] || name=$user
-  [[ -n $name ]] || name=${PGDATABASE:-${PGUSER:-$(id -un)}}
   # Percent-decoding: %XX becomes \xXX for printf %b; a literal backslash is doubled first.
   name=${name//\\/\\\\}
   printf '%b\n' "${name//%/\\x}"
 }
 
-# Scans one line of a quoted env-file value. Sets QNWIS_SCAN_VALUE (the text up to the closing quote, escapes
-# applied) and QNWIS_SCAN_END (index of the closing quote, -1 when the line ends first).
+# Scans one line of a quoted env-file value. Sets qnwis_scan_value (the text up to the closing quote, escapes
+# applied) and qnwis_scan_end (index of the closing quote, -1 when the line ends first).
 qnwis_scan_quoted() {
   local text=$1 quote=$2 i=0 c next len=${#1}
-  QNWIS_SCAN_VALUE=''
-  QNWIS_SCAN_END=-1
+  qnwis_scan_value=''
+  qnwis_scan_end=-1
   while ((i < len)); do
     c=${text:i:1}
     if [[ $c == "\\" ]] && ((i + 1 < len)); then
       next=${text:i+1:1}
       if [[ $quote == "'" ]]; then
         if [[ $next == "'" ]]; then
-          QNWIS_SCAN_VALUE+="'"
+          qnwis_scan_value+="'"
           ((i += 2))
         else
-          QNWIS_SCAN_VALUE+=$c
+          qnwis_scan_value+=$c
           ((i += 1))
         fi
         continue
       fi
       case $next in
-        n) QNWIS_SCAN_VALUE+=$'\n' ;;
-        r) QNWIS_SCAN_VALUE+=$'\r' ;;
-        t) QNWIS_SCAN_VALUE+=$'\t' ;;
-        "\\" | '"') QNWIS_SCAN_VALUE+=$next ;;
-        *) QNWIS_SCAN_VALUE+="$c$next" ;;
+        n) qnwis_scan_value+=$'\n' ;;
+        r) qnwis_scan_value+=$'\r' ;;
+        t) qnwis_scan_value+=$'\t' ;;
+        "\\" | '"') qnwis_scan_value+=$next ;;
+        *) qnwis_scan_value+="$c$next" ;;
       esac
       ((i += 2))
       continue
     fi
     if [[ $c == "$quote" ]]; then
-      QNWIS_SCAN_END=$i
+      qnwis_scan_end=$i
       return 0
     fi
-    QNWIS_SCAN_VALUE+=$c
+    qnwis_scan_value+=$c
     ((i += 1))
   done
 }
@@ -195,16 +200,16 @@ qnwis_read_env_file() {
       qef_value=''
       while :; do
         qnwis_scan_quoted "$qef_buffer" "$qef_quote"
-        if ((QNWIS_SCAN_END >= 0)); then
-          qef_value+=$QNWIS_SCAN_VALUE
+        if ((qnwis_scan_end >= 0)); then
+          qef_value+=$qnwis_scan_value
           break
         fi
         ((qef_i < qef_count)) || qnwis_die_usage "$qef_file:$qef_start: unterminated quoted value"
-        qef_value+=$QNWIS_SCAN_VALUE$'\n'
+        qef_value+=$qnwis_scan_value$'\n'
         qef_buffer=${qef_lines[qef_i]%$'\r'}
         ((qef_i += 1))
       done
-      [[ ${qef_buffer:QNWIS_SCAN_END+1} =~ ^[[:space:]]*(#.*)?$ ]] ||
+      [[ ${qef_buffer:qnwis_scan_end+1} =~ ^[[:space:]]*(#.*)?$ ]] ||
         qnwis_die_usage "$qef_file:$qef_i: unexpected text after the closing quote"
     else
       # Unquoted: an inline comment starts at a # preceded by whitespace.

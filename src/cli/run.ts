@@ -8,6 +8,8 @@ import { configCommand } from './commands/config.js';
 import { ingestCommand, materializeCommand, migrateCommand } from './commands/database.js';
 import { serveCommand } from './commands/serve.js';
 import { healthcheckCommand } from './commands/healthcheck.js';
+import { keysCommand } from './commands/keys.js';
+import { auditCommand } from './commands/audit.js';
 
 type Command = (argv: readonly string[], ctx: CliContext) => Promise<number>;
 
@@ -22,6 +24,8 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   config: { run: configCommand, summary: 'validate configuration (config check)' },
   serve: { run: serveCommand, summary: 'start the HTTP service (cluster of workers)' },
   healthcheck: { run: healthcheckCommand, summary: 'exit 0 when the local server is ready' },
+  keys: { run: keysCommand, summary: 'create, list and revoke API keys' },
+  audit: { run: auditCommand, summary: 'print the newest audit events (audit tail)' },
 };
 
 function help(): string {

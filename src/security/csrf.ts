@@ -7,7 +7,9 @@ const CSRF_TOKEN = /^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/;
 export const CSRF_HEADER = 'x-csrf-token';
 
 function csrfSignature(sid: string, nonce: string, secret: string): string {
-  return createHmac('sha256', secret).update(`csrf|${sessionIdHash(sid)}|${nonce}`, 'utf8').digest('base64url');
+  return createHmac('sha256', secret)
+    .update(`csrf|${sessionIdHash(sid)}|${nonce}`, 'utf8')
+    .digest('base64url');
 }
 
 function constantTimeEqual(a: string, b: string): boolean {

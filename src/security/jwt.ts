@@ -2,10 +2,8 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { decodeProtectedHeader, errors as joseErrors, importJWK, jwtVerify } from 'jose';
 import type { CryptoKey, JWK, JWTPayload, JWTVerifyOptions } from 'jose';
-
-// Local copy of the role names; src/security/roles.ts (written in parallel) owns the canonical type.
-type Role = 'analyst' | 'service' | 'auditor' | 'admin';
-const KNOWN_ROLES: readonly Role[] = ['analyst', 'service', 'auditor', 'admin'];
+import { ROLES, isRole } from './roles.js';
+import type { Role } from './roles.js';
 
 export const MAX_TOKEN_BYTES = 8 * 1024;
 export const JWKS_CACHE_TTL_MS = 10 * 60 * 1000;
@@ -28,9 +26,7 @@ export interface JwtVerifierOptions {
   now?: (() => number) | undefined;
 }
 
-export type JwtVerifyResult =
-  | { ok: true; subject: string; roles: Role[] }
-  | { ok: false; reason: string };
+export type JwtVerifyResult = { ok: true; subject: string; roles: Role[] } | { ok: false; reason: string };
 
 export interface JwtVerifier {
   /** False when no key source is configured: every bearer token is then rejected. */
@@ -154,9 +150,9 @@ function rolesFromClaim(claim: unknown): Role[] {
   if (!Array.isArray(claim)) return [];
   const granted = new Set<Role>();
   for (const value of claim) {
-    if (typeof value === 'string' && (KNOWN_ROLES as readonly string[]).includes(value)) granted.add(value as Role);
+    if (isRole(value)) granted.add(value);
   }
-  return KNOWN_ROLES.filter((role) => granted.has(role));
+  return ROLES.filter((role) => granted.has(role));
 }
 
 function describeJoseError(err: unknown): string {
