@@ -50,12 +50,31 @@ function fromText(key: string, raw: unknown): unknown {
   return raw;
 }
 
+// Specs are immutable once loaded, so the no-override result of each is computed once.
+const plainEffective = new WeakMap<QuerySpec, EffectiveQuery>();
+
 export function applyOverrides(
   spec: QuerySpec,
   overrides: Readonly<Record<string, unknown>> | undefined,
   mode: OverrideMode,
 ): EffectiveQuery {
-  const given = overrides ?? {};
+  if (overrides === undefined || (isMapping(overrides) && Object.keys(overrides).length === 0)) {
+    let known = plainEffective.get(spec);
+    if (known === undefined) {
+      known = applyOverridesUncached(spec, {}, mode);
+      plainEffective.set(spec, known);
+    }
+    return known;
+  }
+  return applyOverridesUncached(spec, overrides, mode);
+}
+
+function applyOverridesUncached(
+  spec: QuerySpec,
+  overrides: Readonly<Record<string, unknown>>,
+  mode: OverrideMode,
+): EffectiveQuery {
+  const given = overrides;
   if (!isMapping(given)) throw invalid(['override_params must be a mapping']);
   if (spec.source === 'postgres') return applyPostgresOverrides(spec, given, mode);
 

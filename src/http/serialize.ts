@@ -10,10 +10,17 @@ export interface Pagination {
   has_next: boolean;
 }
 
+// Cached results hand out the same row array on every hit: serialise each array once.
+const rowsJsonMemo = new WeakMap<readonly Row[], string>();
+
 function rowsJson(rows: readonly Row[]): string {
+  const known = rowsJsonMemo.get(rows);
+  if (known !== undefined) return known;
   let out = '[';
   for (let i = 0; i < rows.length; i++) out += (i > 0 ? ',' : '') + rowToJson(rows[i]!);
-  return out + ']';
+  out += ']';
+  rowsJsonMemo.set(rows, out);
+  return out;
 }
 
 /** QueryRunResponse as JSON text; rows keep their column order (they are Maps, not plain objects). */
