@@ -66,7 +66,11 @@ export async function benchHttp(opts: {
   const app = await startTarget('app', opts.packDir);
   const base = `http://127.0.0.1:${app.port}`;
   const run = '/api/v1/queries/syn_attrition_hotspots_latest/run';
-  const sample = await fetch(`${base}${run}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const sample = await fetch(`${base}${run}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
   const payloadFile = path.join(os.tmpdir(), `qnwis-bench-payload-${process.pid}.json`);
   fs.writeFileSync(payloadFile, await sample.text());
   const payload = await startTarget('payload', opts.packDir, payloadFile);

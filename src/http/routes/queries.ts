@@ -85,9 +85,11 @@ export async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions
         opts.pagination,
       );
       reply.type(JSON_TYPE).header('x-total-rows', String(result.rows.length));
+      // The whole result keeps its array identity, so a cache hit reuses its serialised rows.
+      const whole = page.start === 0 && page.end === result.rows.length;
       return queryRunResponseJson(
         result,
-        result.rows.slice(page.start, page.end),
+        whole ? result.rows : result.rows.slice(page.start, page.end),
         page.pagination,
         page.autoPaginated,
         req.id,
