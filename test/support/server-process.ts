@@ -102,7 +102,7 @@ export async function startServer(
   return server;
 }
 
-/** Child pids of a process (the cluster workers of a primary). */
+/** Node child pids of a process: the cluster workers of a primary (tsx's esbuild helper is not one). */
 export function childPids(pid: number): number[] {
   const out: number[] = [];
   for (const entry of fs.readdirSync('/proc')) {
@@ -110,7 +110,8 @@ export function childPids(pid: number): number[] {
     try {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) out.push(Number(entry));
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      if (ppid === pid && comm === 'node') out.push(Number(entry));
     } catch {
       // process vanished
     }
