@@ -3,7 +3,7 @@ import { Registry } from 'prom-client';
 import type { DataConfig } from '../config/data-config.js';
 import { DataError } from './errors.js';
 import { QueryRegistry } from './registry/registry.js';
-import { QueryService, type PostgresRunner } from './query-service.js';
+import { QueryService, type PostgresRunner, type QueryObserver } from './query-service.js';
 import { ResultCache, type CacheLogger } from './cache/result-cache.js';
 import { getMemoryStore, RedisStore, type CacheStore } from './cache/stores.js';
 import { createDataMetrics, setRegistryVersion, type DataMetrics } from './metrics.js';
@@ -22,6 +22,7 @@ export interface DataServiceDeps {
   worldBankStore?: WorldBankSnapshotStore;
   log?: DataLogger;
   now?: () => Date;
+  observe?: QueryObserver;
 }
 
 /** The data layer assembled from configuration: registry, cache, connectors and the query service. */
@@ -79,6 +80,7 @@ export async function createDataServices(config: DataConfig, deps: DataServiceDe
     transformTrace: config.transformTrace,
     metrics,
     now: deps.now,
+    observe: deps.observe,
   });
 
   return {

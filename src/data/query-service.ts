@@ -32,6 +32,13 @@ export interface QueryServiceOptions {
   metrics?: DataMetrics;
   /** Injectable UTC clock for freshness checks. */
   now?: () => Date;
+  /** Observers for the service-level metrics (cache lookups, executions), which the data layer does not own. */
+  observe?: QueryObserver;
+}
+
+export interface QueryObserver {
+  cache(outcome: 'hit' | 'miss' | 'bypass'): void;
+  execution(queryId: string, status: 'ok' | 'error' | 'timeout'): void;
 }
 
 export interface RunOptions {
@@ -83,6 +90,8 @@ export class QueryService {
       );
       const totalMs = performance.now() - started;
       metrics?.queryDuration.observe({ query_id: spec.id, source: spec.source, cache }, totalMs / 1000);
+      this.opts.observe?.cache(cache);
+      this.opts.observe?.execution(spec.id, 'ok');
       return {
         ...result,
         warnings: freshness.length > 0 ? [...result.warnings, ...freshness] : result.warnings,
@@ -96,6 +105,7 @@ export class QueryService {
     } catch (err) {
       const code = isDataError(err) ? err.code : 'internal_error';
       metrics?.queryErrors.inc({ query_id: spec.id, code });
+      this.opts.observe?.execution(spec.id, code === 'timeout' ? 'timeout' : 'error');
       throw err;
     }
   }

@@ -98,6 +98,13 @@ export async function createWorkerServices(
       metricsRegistry: opts.registry,
       postgres: createPostgresRunner(readonlyDb),
       log: logger,
+      observe: {
+        cache: (outcome) => {
+          if (outcome === 'hit') metrics.cacheHits.inc({ region: 'query' });
+          else if (outcome === 'miss') metrics.cacheMisses.inc({ region: 'query' });
+        },
+        execution: (queryId, status) => metrics.queryExecutions.inc({ query_id: queryId, status }),
+      },
     });
   } catch (err) {
     await db.close();

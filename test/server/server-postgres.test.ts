@@ -140,6 +140,22 @@ describe('server on PostgreSQL and Redis (2 workers)', () => {
     expect(
       sampleValue(scrapes[0]!, 'qnwis_ddl_cache_hits_total{query_id="syn_attrition_hotspots_latest"}'),
     ).toBeGreaterThan(0);
+    // the runbook's key series all move with traffic
+    const total = (text: string, name: string): number =>
+      text
+        .split('\n')
+        .filter((l) => l.startsWith(name + '{') || l.startsWith(name + ' '))
+        .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+    for (const name of [
+      'qnwis_requests_total',
+      'qnwis_latency_seconds_count',
+      'qnwis_db_latency_seconds_count',
+      'qnwis_cache_hits_total',
+      'qnwis_cache_misses_total',
+      'qnwis_query_executions_total',
+    ]) {
+      expect(total(scrapes[0]!, name), name).toBeGreaterThan(0);
+    }
     expect(sampleValue(scrapes[0]!, 'qnwis_dependency_up{dependency="postgres"}')).toBe(1);
     expect(sampleValue(scrapes[0]!, 'qnwis_dependency_up{dependency="redis"}')).toBe(1);
   });
