@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { PostgresParams, QueryResult, QuerySpec, SourceResult, StoredResult } from './model.js';
 import { DataError, isDataError } from './errors.js';
+import { ChildCache } from './metric-children.js';
 import type { QueryRegistry, RegistrySnapshot } from './registry/registry.js';
 import { applyOverrides, type EffectiveQuery, type OverrideMode } from './overrides.js';
 import { runCsvQuery, type CsvContext } from './connectors/csv.js';
@@ -53,6 +54,9 @@ export interface RunOptions {
 export class QueryService {
   private readonly opts: QueryServiceOptions;
   private readonly plainHashes = new WeakMap<QuerySpec, string>();
+  private readonly durations = new ChildCache((id, source, cache) =>
+    this.opts.metrics!.queryDuration.labels(id, source, cache),
+  );
 
   constructor(opts: QueryServiceOptions) {
     this.opts = opts;
@@ -89,7 +93,7 @@ export class QueryService {
         this.opts.now ? this.opts.now() : new Date(),
       );
       const totalMs = performance.now() - started;
-      metrics?.queryDuration.observe({ query_id: spec.id, source: spec.source, cache }, totalMs / 1000);
+      if (metrics) this.durations.get(spec.id, spec.source, cache).observe(totalMs / 1000);
       this.opts.observe?.cache(cache);
       this.opts.observe?.execution(spec.id, 'ok');
       return {

@@ -7,6 +7,7 @@ import { openEmbedded, openPostgres, type Database } from '../db/database.js';
 import { createPostgresRunner } from '../data/connectors/postgres.js';
 import { acquireLock } from '../db/embedded-lock.js';
 import { migrationStatus } from '../db/migrate.js';
+import { ChildCache } from '../data/metric-children.js';
 import { DB_OPERATIONS, type ServiceMetrics } from './observability/metrics.js';
 import { DrainState } from './drain.js';
 import { ReadinessChecker, type DependencyProbe } from './readiness.js';
@@ -92,6 +93,9 @@ export async function createWorkerServices(
       })
     : undefined;
   redis?.on('error', () => undefined);
+  const queryCacheHits = metrics.cacheHits.labels('query');
+  const queryCacheMisses = metrics.cacheMisses.labels('query');
+  const executions = new ChildCache((id, status) => metrics.queryExecutions.labels(id, status));
   let data: DataServices;
   try {
     data = await createDataServices(config.data, {
@@ -100,10 +104,10 @@ export async function createWorkerServices(
       log: logger,
       observe: {
         cache: (outcome) => {
-          if (outcome === 'hit') metrics.cacheHits.inc({ region: 'query' });
-          else if (outcome === 'miss') metrics.cacheMisses.inc({ region: 'query' });
+          if (outcome === 'hit') queryCacheHits.inc();
+          else if (outcome === 'miss') queryCacheMisses.inc();
         },
-        execution: (queryId, status) => metrics.queryExecutions.inc({ query_id: queryId, status }),
+        execution: (queryId, status) => executions.get(queryId, status).inc(),
       },
     });
   } catch (err) {

@@ -11,6 +11,7 @@ import { Ajv } from 'ajv';
 import type { Logger } from 'pino';
 import type { DataServices } from '../data/data-services.js';
 import { isDataError } from '../data/errors.js';
+import { ChildCache } from '../data/metric-children.js';
 import { HttpError, SERVER_ERROR_MESSAGES, statusForDataError } from './errors.js';
 import { applySecurityHeaders, newCspNonce } from './plugins/security-headers.js';
 import { CidrList } from './plugins/network.js';
@@ -177,6 +178,10 @@ export async function buildApp(settings: HttpSettings, services: AppServices): P
   app.removeContentTypeParser('text/plain');
 
   const metricsAllow = new CidrList(settings.metricsAllowCidrs);
+  const requestCounters = new ChildCache((route, method, status) =>
+    metrics.requestsTotal.labels(route, method, status),
+  );
+  const latencies = new ChildCache((route, method) => metrics.latency.labels(route, method));
 
   app.decorateRequest('cspNonce', '');
   app.decorateRequest('startedAt', 0n);
@@ -215,8 +220,8 @@ export async function buildApp(settings: HttpSettings, services: AppServices): P
     const route = routeLabel(req);
     const seconds = Number(process.hrtime.bigint() - req.startedAt) / 1e9;
     const status = reply.statusCode;
-    metrics.requestsTotal.inc({ route, method: req.method, status: String(status) });
-    metrics.latency.observe({ route, method: req.method }, seconds);
+    requestCounters.get(route, req.method, String(status)).inc();
+    latencies.get(route, req.method).observe(seconds);
     const level = status >= 500 ? 'warn' : req.routeOptions.config?.probe ? 'debug' : 'info';
     req.log[level](
       {

@@ -4,6 +4,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import { DataError } from '../errors.js';
+import { ChildCache } from '../metric-children.js';
 import type { StoredResult } from '../model.js';
 import type { CacheErrorOp, DataMetrics } from '../metrics.js';
 import { storedResultToJson } from '../result-json.js';
@@ -58,7 +59,7 @@ export class ResultCache {
   ): Promise<CachedResult> {
     if (ttl.mode !== 'cache') {
       // Request TTL 0 and "never cache" alike: no read, no write, no delete.
-      this.metrics.cacheBypass.inc({ query_id: queryId });
+      this.bypasses.get(queryId).inc();
       return { result: await compute(), cache: 'bypass', shared: false };
     }
     const running = this.inFlight.get(key);
@@ -158,8 +159,12 @@ export class ResultCache {
   }
 
   private countOutcome(queryId: string, outcome: 'hit' | 'miss'): void {
-    (outcome === 'hit' ? this.metrics.cacheHits : this.metrics.cacheMisses).inc({ query_id: queryId });
+    (outcome === 'hit' ? this.hits : this.misses).get(queryId).inc();
   }
+
+  private readonly bypasses = new ChildCache((id) => this.metrics.cacheBypass.labels(id));
+  private readonly hits = new ChildCache((id) => this.metrics.cacheHits.labels(id));
+  private readonly misses = new ChildCache((id) => this.metrics.cacheMisses.labels(id));
 
   private backendError(op: CacheErrorOp, queryId: string | null, err: unknown): void {
     this.metrics.cacheErrors.inc({ op });
