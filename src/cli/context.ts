@@ -8,7 +8,8 @@ import type { ResultCache } from '../data/cache/result-cache.js';
 import { createDataServices, type DataServices } from '../data/data-services.js';
 import type { PostgresRunner } from '../data/query-service.js';
 import { resolveAppConfig, type AppConfig } from '../config/app-config.js';
-import { openEmbedded, openPostgres, type Database } from '../db/database.js';
+import type { Database } from '../db/database.js';
+import { openDatabase } from '../db/open.js';
 import { createPostgresRunner } from '../data/connectors/postgres.js';
 import { acquireLock } from '../db/embedded-lock.js';
 import { CommandFailed, EXIT } from './errors.js';
@@ -60,15 +61,10 @@ export function createCliContext(io: CliIo = PROCESS_IO): CliContext {
         } catch (err) {
           throw new CommandFailed((err as Error).message, EXIT.failure);
         }
-        return openEmbedded(c.database.dir);
+        return openDatabase(c, { workerId: 'cli' });
       }
-      return openPostgres(c.database.url, {
-        min: 0,
-        max: 2,
-        acquireTimeoutS: c.pool.timeoutS,
-        statementTimeoutMs: c.dbStatementTimeoutMs,
-        applicationName: 'qnwis-cli',
-      });
+      // a command needs at most two connections and none kept open in advance
+      return openDatabase({ ...c, pool: { ...c.pool, min: 0, max: 2 } }, { workerId: 'cli' });
     })());
   // postgres specs open the database only when one of them actually runs
   let runner: PostgresRunner | undefined;

@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { AppConfig } from '../config/app-config.js';
 import { createDataServices, type DataServices } from '../data/data-services.js';
-import { openEmbedded, openPostgres, type Database } from '../db/database.js';
+import type { Database } from '../db/database.js';
+import { openDatabase } from '../db/open.js';
 import { createPostgresRunner } from '../data/connectors/postgres.js';
 import { acquireLock } from '../db/embedded-lock.js';
 import { migrationStatus } from '../db/migrate.js';
@@ -35,28 +36,6 @@ export function httpSettings(config: AppConfig): HttpSettings {
     requestTimeoutS: config.requestTimeoutS,
     pagination: config.pagination,
   };
-}
-
-export async function openDatabase(
-  config: AppConfig,
-  opts: {
-    workerId: string;
-    onQuery?: (operation: string, seconds: number) => void;
-    readonly?: boolean;
-    onPrewarmError?: (err: Error) => void;
-  },
-): Promise<Database> {
-  if (config.database.mode === 'embedded') return openEmbedded(config.database.dir, { onQuery: opts.onQuery });
-  return openPostgres(opts.readonly ? config.database.readonlyUrl : config.database.url, {
-    min: config.pool.min,
-    max: config.pool.max,
-    acquireTimeoutS: config.pool.timeoutS,
-    statementTimeoutMs: config.dbStatementTimeoutMs,
-    applicationName: `qnwis-${opts.workerId}`,
-    onQuery: opts.onQuery,
-    onPrewarmError: opts.onPrewarmError,
-    onIdleError: () => undefined,
-  });
 }
 
 export async function createWorkerServices(

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config.js';
-import { openDatabase } from '../http/app-services.js';
+import { openDatabase } from '../db/open.js';
 import { migrate, migrationStatus } from '../db/migrate.js';
 import { ingestPack } from '../db/ingest.js';
 import { materializeViews } from '../db/materialize.js';
