@@ -13,6 +13,7 @@ import { ReadinessChecker } from '../src/http/readiness.js';
 import { createDataServices } from '../src/data/data-services.js';
 import { resolveDataConfig } from '../src/config/data-config.js';
 import { qnwisRegistry } from '../src/http/observability/metrics.js';
+import { testSecurity } from '../test/support/security.js';
 
 const [mode, packDir, payloadFile] = process.argv.slice(2);
 
@@ -60,6 +61,8 @@ async function main(): Promise<void> {
       drain,
       readiness: new ReadinessChecker({ probes: [], timeoutMs: 1000, drain, started: () => true }),
       metrics: service,
+      security: testSecurity(),
+      healthDetails: async () => ({ status: 'ok', components: [] }),
       metricsText: async () => ({ contentType: registry.contentType, text: await registry.metrics() }),
       logger: pino({ level: 'silent' }),
     },

@@ -13,6 +13,8 @@ import { DB_OPERATIONS, type ServiceMetrics } from './observability/metrics.js';
 import { DrainState } from './drain.js';
 import { ReadinessChecker, type DependencyProbe } from './readiness.js';
 import type { AppServices, HttpSettings } from './app.js';
+import { createSecurityServices } from './security-services.js';
+import { healthDetails } from './health-details.js';
 
 /** What one worker opens: database pools, Redis, the data layer, readiness. `close()` releases all of it. */
 export interface WorkerServices extends AppServices {
@@ -125,7 +127,18 @@ export async function createWorkerServices(
       },
     });
   }
+  let auditDropped = 0;
+  const security = createSecurityServices(config, {
+    db,
+    logger,
+    onAuditDropped: (count) => {
+      auditDropped += count;
+      metrics.auditDropped.inc(count);
+    },
+    onRedisState: (state) => metrics.dependencyUp.set({ dependency: 'redis' }, state === 'up' ? 1 : 0),
+  });
   const drain = new DrainState();
+  const startedAtMs = Date.now();
   let started = false;
   const readiness = new ReadinessChecker({
     probes,
@@ -144,10 +157,28 @@ export async function createWorkerServices(
     metrics,
     metricsText: opts.metricsText,
     logger,
+    security,
+    healthDetails: () =>
+      healthDetails(
+        {
+          version: config.version,
+          workerId: opts.workerId,
+          drain,
+          db,
+          dbMode: config.database.mode,
+          redis,
+          cacheBackend: () => data.cache.backend,
+          rateLimiterState: () => security.redisState(),
+          auditQueue: () => ({ depth: security.audit?.depth ?? 0, dropped_total: auditDropped }),
+          timeoutMs: config.readyTimeoutMs,
+        },
+        startedAtMs,
+      ),
     markStarted: () => {
       started = true;
     },
     async close() {
+      await security.close().catch(() => undefined);
       await data.close().catch(() => undefined);
       redis?.disconnect();
       if (readonlyDb !== db) await readonlyDb.close().catch(() => undefined);

@@ -19,7 +19,12 @@ import type { DrainState } from './drain.js';
 import type { ReadinessChecker } from './readiness.js';
 import { operationalRoutes } from './routes/operational.js';
 import { queryRoutes } from './routes/queries.js';
+import { sessionRoutes } from './routes/session.js';
 import type { RequestMetrics } from './request-metrics.js';
+import type { ServiceMetrics } from './observability/metrics.js';
+import type { SecurityServices } from './security-services.js';
+import { installRequestSecurity } from './plugins/request-security.js';
+import type { RoutePermission } from '../security/permissions.js';
 
 /** Settings the HTTP layer needs, taken from the resolved AppConfig. */
 export interface HttpSettings {
@@ -41,15 +46,18 @@ export interface AppServices {
   data: DataServices;
   readiness: ReadinessChecker;
   drain: DrainState;
-  metrics: RequestMetrics;
+  metrics: RequestMetrics & Pick<ServiceMetrics, 'authAttempts' | 'rateLimited' | 'securityEvents'>;
+  security: SecurityServices;
+  /** `GET /api/v1/health/details` (admin). */
+  healthDetails: () => Promise<Record<string, unknown>>;
   metricsText: () => Promise<{ contentType: string; text: string }>;
   logger: Logger;
 }
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** Permission-table entry of the route (enforced by the security layer). */
-    permission?: string;
+    /** Permission-table entry of the route, filled in from src/security/permissions.ts when the route is added. */
+    permission?: RoutePermission;
     /** Metric label when the template differs from the public path (`/api/v1/queries:batch`). */
     routeLabel?: string;
     /** Health and metrics routes: logged at debug level. */
@@ -210,6 +218,12 @@ export async function buildApp(settings: HttpSettings, services: AppServices): P
     done();
   });
 
+  installRequestSecurity(app, {
+    security: services.security,
+    metrics,
+    metricsAllowCidrs: settings.metricsAllowCidrs,
+  });
+
   app.addHook('onSend', (_req, reply, payload, done) => {
     if (drain.isDraining) reply.header('connection', 'close');
     done(null, payload);
@@ -230,8 +244,8 @@ export async function buildApp(settings: HttpSettings, services: AppServices): P
         route,
         status,
         duration_ms: Math.round(seconds * 1000),
-        principal: null,
-        auth_method: 'none',
+        principal: req.principal?.principal_hash ?? null,
+        auth_method: req.principal?.kind ?? 'none',
       },
       'request completed',
     );
@@ -250,12 +264,15 @@ export async function buildApp(settings: HttpSettings, services: AppServices): P
     readiness: services.readiness,
     metricsText: services.metricsText,
     serveMetrics: settings.metricsPort === undefined,
+    healthDetails: services.healthDetails,
   });
+  await app.register(sessionRoutes, { security: services.security, metrics });
   await app.register(queryRoutes, {
     queries: data.queryService,
     registry: data.registry,
     cache: data.cache,
     pagination: settings.pagination,
+    audit: (event) => services.security.audit?.push(event),
   });
   return app;
 }

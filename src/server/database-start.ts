@@ -8,6 +8,8 @@ import { ingestPack } from '../db/ingest.js';
 import { materializeViews } from '../db/materialize.js';
 import { isDbError } from '../db/errors.js';
 import { resolvePackOptions, writePack } from '../data/synthetic/pack.js';
+import type { Database } from '../db/database.js';
+import { ApiKeyStore } from '../security/api-keys.js';
 
 /** A start-up refusal with its exit code (78 = configuration / deployment error). */
 export class StartupError extends Error {
@@ -69,7 +71,32 @@ export async function prepareDatabase(config: AppConfig, logger: Logger): Promis
       const views = await materializeViews(db);
       logger.info({ views: views.map((v) => ({ view: v.view, rows: v.rows })) }, 'materialized views refreshed');
     }
+    await ensureDevAdminKey(db, config, logger);
   } finally {
     await db.close();
   }
+}
+
+/** File holding the embedded default's first admin key (service spec §8.5). */
+export function devAdminKeyPath(stateDir: string): string {
+  return path.join(stateDir, 'dev-admin-key');
+}
+
+/**
+ * Embedded default, first start: with an empty key store, create one admin key labelled `dev` and write it to
+ * `<state>/dev-admin-key` (0600). The log names the file, never the key.
+ */
+async function ensureDevAdminKey(db: Database, config: AppConfig, logger: Logger): Promise<void> {
+  if (config.env === 'prod' || !config.secrets.apiKeyPepper) return;
+  const existing = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM public.api_keys');
+  if ((existing.rows[0]?.n ?? 0) > 0) return;
+  const store = new ApiKeyStore({ db, pepper: config.secrets.apiKeyPepper, cacheMs: 0 });
+  const { key, record } = await store.create({ label: 'dev', roles: ['admin'] });
+  const file = devAdminKeyPath(config.stateDir);
+  fs.writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  fs.chmodSync(file, 0o600);
+  logger.info(
+    { file: path.relative(process.cwd(), file) || file, key_id: record.key_id },
+    'created the development admin key (label dev); it is in this file',
+  );
 }

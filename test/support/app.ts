@@ -1,4 +1,4 @@
-import { Registry, Counter, Gauge, Histogram } from 'prom-client';
+import { Registry } from 'prom-client';
 import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type HttpSettings } from '../../src/http/app.js';
@@ -8,6 +8,9 @@ import { createDataServices, type DataServices } from '../../src/data/data-servi
 import { resolveDataConfig } from '../../src/config/data-config.js';
 import { resetMemoryStore } from '../../src/data/cache/stores.js';
 import { TEST_PACK_DIR } from './pack.js';
+import { testSecurity } from './security.js';
+import { createServiceMetrics } from '../../src/http/observability/metrics.js';
+import type { SecurityServices } from '../../src/http/security-services.js';
 
 export const TEST_HTTP_SETTINGS: HttpSettings = {
   version: '0.0.0-test',
@@ -32,7 +35,13 @@ export interface TestApp {
 
 /** An app over the test pack with an in-process cache and the given readiness probes (no servers needed). */
 export async function buildTestApp(
-  opts: { probes?: DependencyProbe[]; env?: Record<string, string>; settings?: Partial<HttpSettings> } = {},
+  opts: {
+    probes?: DependencyProbe[];
+    env?: Record<string, string>;
+    settings?: Partial<HttpSettings>;
+    /** Default: bypassed authentication, no rate limits, no database (see test/support/security.ts). */
+    security?: SecurityServices;
+  } = {},
 ): Promise<TestApp> {
   resetMemoryStore();
   const registry = new Registry();
@@ -40,27 +49,16 @@ export async function buildTestApp(
     metricsRegistry: registry,
   });
   const drain = new DrainState();
+  const security = opts.security ?? testSecurity();
   const app = await buildApp(
     { ...TEST_HTTP_SETTINGS, ...opts.settings },
     {
       data,
       drain,
       readiness: new ReadinessChecker({ probes: opts.probes ?? [], timeoutMs: 1000, drain, started: () => true }),
-      metrics: {
-        requestsTotal: new Counter({
-          name: 'qnwis_requests_total',
-          help: 'x',
-          labelNames: ['route', 'method', 'status'],
-          registers: [registry],
-        }),
-        latency: new Histogram({
-          name: 'qnwis_latency_seconds',
-          help: 'x',
-          labelNames: ['route', 'method'],
-          registers: [registry],
-        }),
-        activeRequests: new Gauge({ name: 'qnwis_active_requests', help: 'x', registers: [registry] }),
-      },
+      metrics: createServiceMetrics(registry, { version: '0.0.0-test', queryIds: [] }),
+      security,
+      healthDetails: async () => ({ status: 'ok', components: [] }),
       metricsText: async () => ({ contentType: registry.contentType, text: await registry.metrics() }),
       logger: pino({ level: 'silent' }),
     },
@@ -72,6 +70,7 @@ export async function buildTestApp(
     registry,
     async close() {
       await app.close();
+      await security.close();
       await data.close();
     },
   };

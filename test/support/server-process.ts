@@ -42,6 +42,9 @@ export async function startServer(
       QNWIS_DATA_DIR: TEST_PACK_DIR,
       LOG_LEVEL: 'info',
       WEB_CONCURRENCY: '1',
+      // Tests that exercise authentication or rate limits set these themselves.
+      QNWIS_BYPASS_AUTH: 'true',
+      RATE_LIMIT_ENABLED: 'false',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

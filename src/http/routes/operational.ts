@@ -10,6 +10,7 @@ export interface OperationalRoutesOptions {
   metricsText: () => Promise<{ contentType: string; text: string }>;
   /** False when METRICS_PORT moves /metrics to its own listener. */
   serveMetrics: boolean;
+  healthDetails: () => Promise<Record<string, unknown>>;
 }
 
 const LIVE = '{"status":"ok"}';
@@ -19,7 +20,7 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** `/`, health probes and metrics (service spec §1.1, §4, §5). Probe bodies are byte-for-byte constant. */
 export async function operationalRoutes(app: FastifyInstance, opts: OperationalRoutesOptions): Promise<void> {
-  app.get('/', { config: { permission: 'public' } }, async (req, reply) => {
+  app.get('/', async (req, reply) => {
     const accept = req.headers.accept ?? '';
     if (/\btext\/html\b/i.test(accept)) return reply.redirect('/app/', 302);
     reply.type(JSON_TYPE);
@@ -31,12 +32,12 @@ export async function operationalRoutes(app: FastifyInstance, opts: OperationalR
     });
   });
 
-  app.get('/health/live', { config: { permission: 'public', probe: true } }, async (_req, reply) => {
+  app.get('/health/live', { config: { probe: true } }, async (_req, reply) => {
     reply.type(JSON_TYPE).header('cache-control', 'no-store');
     return LIVE;
   });
 
-  app.get('/health/ready', { config: { permission: 'public', probe: true } }, async (_req, reply) => {
+  app.get('/health/ready', { config: { probe: true } }, async (_req, reply) => {
     const ready = await opts.readiness.isReady();
     reply
       .code(ready ? 200 : 503)
@@ -45,8 +46,13 @@ export async function operationalRoutes(app: FastifyInstance, opts: OperationalR
     return ready ? READY : NOT_READY;
   });
 
+  app.get('/api/v1/health/details', async (_req, reply) => {
+    reply.type(JSON_TYPE);
+    return JSON.stringify(await opts.healthDetails());
+  });
+
   if (opts.serveMetrics) {
-    app.get('/metrics', { config: { permission: 'metrics', probe: true } }, async (_req, reply) => {
+    app.get('/metrics', { config: { probe: true } }, async (_req, reply) => {
       const { contentType, text } = await opts.metricsText();
       reply.type(contentType);
       return text;

@@ -7,6 +7,7 @@ import { SPEC_ID_PATTERN } from '../../data/registry/spec-validation.js';
 import { isDataError } from '../../data/errors.js';
 import { statusForDataError } from '../errors.js';
 import { paginate, type PaginationSettings } from '../pagination.js';
+import { requestAuditEvent, type RequestAuditSink } from '../request-audit.js';
 import { ndjsonMetaLine, ndjsonRowLine, queryRunResponseJson } from '../serialize.js';
 
 export interface QueryRoutesOptions {
@@ -14,6 +15,7 @@ export interface QueryRoutesOptions {
   registry: QueryRegistry;
   cache: ResultCache;
   pagination: PaginationSettings & { maxPageSize: number };
+  audit: RequestAuditSink;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -50,14 +52,14 @@ export async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions
     },
   } as const;
 
-  app.get('/api/v1/queries', { config: { permission: 'queries.read' } }, async (_req, reply) => {
+  app.get('/api/v1/queries', async (_req, reply) => {
     reply.type(JSON_TYPE);
     return JSON.stringify({ ids: registry.ids(), registry_version: registry.version() });
   });
 
   app.get<{ Params: { id: string } }>(
     '/api/v1/queries/:id',
-    { schema: { params: idParams }, config: { permission: 'queries.read' } },
+    { schema: { params: idParams } },
     async (req, reply) => {
       const { file: _file, ...spec } = registry.get(req.params.id);
       reply.type(JSON_TYPE);
@@ -71,7 +73,7 @@ export async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions
     Body: RunBody | null;
   }>(
     '/api/v1/queries/:id/run',
-    { schema: { params: idParams, querystring: runQuery, body: runBody }, config: { permission: 'queries.read' } },
+    { schema: { params: idParams, querystring: runQuery, body: runBody } },
     async (req, reply) => {
       const body = req.body ?? {};
       const result = await queries.run(req.params.id, {
@@ -109,7 +111,6 @@ export async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions
         },
         body: runBody,
       },
-      config: { permission: 'queries.read' },
     },
     async (req, reply) => {
       const body = req.body ?? {};
@@ -152,7 +153,7 @@ export async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions
           },
         },
       },
-      config: { permission: 'queries.read', routeLabel: '/api/v1/queries:batch' },
+      config: { routeLabel: '/api/v1/queries:batch' },
     },
     async (req, reply) => {
       const items = req.body.queries;
@@ -178,10 +179,11 @@ export async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions
 
   app.post<{ Params: { id: string } }>(
     '/api/v1/queries/:id/cache/invalidate',
-    { schema: { params: idParams }, config: { permission: 'cache.invalidate' } },
+    { schema: { params: idParams } },
     async (req, reply) => {
       registry.get(req.params.id);
       const removed = await cache.invalidate(req.params.id);
+      opts.audit(requestAuditEvent(req, 'cache.invalidate', 200, { query_id: req.params.id, removed }));
       reply.type(JSON_TYPE);
       return JSON.stringify({ status: 'ok', query_id: req.params.id, removed });
     },
