@@ -30,7 +30,10 @@ function category(err: unknown): FailureCategory {
   return 'error';
 }
 
-async function timed(fn: () => Promise<unknown>, timeoutMs: number): Promise<{ ok: boolean; ms: number; err?: unknown }> {
+async function timed(
+  fn: () => Promise<unknown>,
+  timeoutMs: number,
+): Promise<{ ok: boolean; ms: number; err?: unknown }> {
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   try {

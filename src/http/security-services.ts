@@ -93,7 +93,10 @@ export function createSecurityServices(config: AppConfig, deps: SecurityDeps): S
     } satisfies AuditEvent);
   };
   const onError = (err: unknown): void =>
-    logger.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, 'security background task failed');
+    logger.warn(
+      { err: { message: err instanceof Error ? err.message : String(err) } },
+      'security background task failed',
+    );
   const apiKeys = db
     ? new ApiKeyStore({
         db,

@@ -156,10 +156,7 @@ export function installRequestSecurity(app: FastifyInstance, opts: RequestSecuri
     reply.header('access-control-expose-headers', EXPOSED_HEADERS);
     if (!preflight) return null;
     reply.header('access-control-allow-methods', 'GET, HEAD, POST, DELETE');
-    reply.header(
-      'access-control-allow-headers',
-      'Authorization, Content-Type, X-API-Key, X-CSRF-Token, X-Request-ID',
-    );
+    reply.header('access-control-allow-headers', 'Authorization, Content-Type, X-API-Key, X-CSRF-Token, X-Request-ID');
     reply.header('access-control-max-age', '600');
     reply.code(204).send();
     return 'answered';
@@ -180,7 +177,10 @@ export function installRequestSecurity(app: FastifyInstance, opts: RequestSecuri
       case 'jwt': {
         const result = await security.jwt.verify(credential.token);
         if (!result.ok) return { principal: null, failed: 'jwt' };
-        return { principal: createPrincipal({ kind: 'jwt', subject: result.subject, roles: result.roles }), failed: null };
+        return {
+          principal: createPrincipal({ kind: 'jwt', subject: result.subject, roles: result.roles }),
+          failed: null,
+        };
       }
       case 'api_key': {
         if (security.apiKeys === null) return { principal: null, failed: 'api_key' };
@@ -220,7 +220,8 @@ export function installRequestSecurity(app: FastifyInstance, opts: RequestSecuri
     if (permission !== 'public' && permission !== 'metrics') {
       ({ principal, failed } = await authenticate(req, reply));
       if (failed !== null) metrics.authAttempts.labels(failed, 'failure').inc();
-      else if (principal !== null && principal.kind !== 'bypass') metrics.authAttempts.labels(principal.kind, 'success').inc();
+      else if (principal !== null && principal.kind !== 'bypass')
+        metrics.authAttempts.labels(principal.kind, 'success').inc();
       else if (principal === null) metrics.authAttempts.labels('none', 'failure').inc();
     }
     req.principal = principal;

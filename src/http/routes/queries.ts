@@ -57,15 +57,11 @@ export async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions
     return JSON.stringify({ ids: registry.ids(), registry_version: registry.version() });
   });
 
-  app.get<{ Params: { id: string } }>(
-    '/api/v1/queries/:id',
-    { schema: { params: idParams } },
-    async (req, reply) => {
-      const { file: _file, ...spec } = registry.get(req.params.id);
-      reply.type(JSON_TYPE);
-      return JSON.stringify({ query: spec });
-    },
-  );
+  app.get<{ Params: { id: string } }>('/api/v1/queries/:id', { schema: { params: idParams } }, async (req, reply) => {
+    const { file: _file, ...spec } = registry.get(req.params.id);
+    reply.type(JSON_TYPE);
+    return JSON.stringify({ query: spec });
+  });
 
   app.post<{
     Params: { id: string };

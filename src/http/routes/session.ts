@@ -80,7 +80,10 @@ export async function sessionRoutes(app: FastifyInstance, opts: SessionRoutesOpt
     req.principal = { ...principal, kind: 'session' };
     audit(req, 'session.create', 200, { key_id: principal.key_id });
     reply
-      .header('set-cookie', sessionCookieHeader(signSession(sid, settings.sessionSecret), settings.session.absoluteTimeoutS))
+      .header(
+        'set-cookie',
+        sessionCookieHeader(signSession(sid, settings.sessionSecret), settings.session.absoluteTimeoutS),
+      )
       .type(JSON_TYPE);
     return JSON.stringify({
       subject: principal.subject,
