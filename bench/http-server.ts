@@ -13,7 +13,12 @@ import { ReadinessChecker } from '../src/http/readiness.js';
 import { createDataServices } from '../src/data/data-services.js';
 import { resolveDataConfig } from '../src/config/data-config.js';
 import { qnwisRegistry } from '../src/http/observability/metrics.js';
+import os from 'node:os';
+import path from 'node:path';
 import { testSecurity } from '../test/support/security.js';
+import { openEmbedded, type Database } from '../src/db/database.js';
+import { migrate } from '../src/db/migrate.js';
+import type { SecurityServices } from '../src/http/security-services.js';
 
 const [mode, packDir, payloadFile] = process.argv.slice(2);
 
@@ -36,6 +41,25 @@ async function main(): Promise<void> {
     await app.listen({ host: '127.0.0.1', port: 0 });
     process.stdout.write(`${(app.server.address() as { port: number }).port}\n`);
     return;
+  }
+  // `app`: the issue-3 figure (authentication bypassed, no limiter, no audit store). `secure-bypass` and `secure-key`:
+  // the full security layer (limiter, audit events in the embedded database), without and with an API key.
+  let security: SecurityServices = testSecurity();
+  let db: Database | undefined;
+  let key = '';
+  if (mode === 'secure-bypass' || mode === 'secure-key') {
+    db = await openEmbedded(fs.mkdtempSync(path.join(os.tmpdir(), 'qnwis-bench-db-')));
+    await migrate(db, { appVersion: 'bench' });
+    security = testSecurity(
+      {
+        QNWIS_BYPASS_AUTH: mode === 'secure-bypass' ? 'true' : 'false',
+        RATE_LIMIT_ENABLED: 'true',
+        RATE_LIMIT_REQUESTS_PER_MINUTE: '100000',
+        RATE_LIMIT_REQUESTS_PER_DAY: '1000000000',
+      },
+      db,
+    );
+    if (mode === 'secure-key') key = (await security.apiKeys!.create({ label: 'bench', roles: ['analyst'] })).key;
   }
   const { registry, service } = qnwisRegistry({ version: 'bench', queryIds: [] });
   const data = await createDataServices(resolveDataConfig({ QNWIS_DATA_DIR: packDir ?? 'var/bench/pack' }), {
@@ -61,14 +85,14 @@ async function main(): Promise<void> {
       drain,
       readiness: new ReadinessChecker({ probes: [], timeoutMs: 1000, drain, started: () => true }),
       metrics: service,
-      security: testSecurity(),
+      security,
       healthDetails: async () => ({ status: 'ok', components: [] }),
       metricsText: async () => ({ contentType: registry.contentType, text: await registry.metrics() }),
       logger: pino({ level: 'silent' }),
     },
   );
   await app.listen({ host: '127.0.0.1', port: 0 });
-  process.stdout.write(`${(app.server.address() as { port: number }).port}\n`);
+  process.stdout.write(`${(app.server.address() as { port: number }).port} ${key}\n`);
 }
 
 process.on('SIGINT', () => process.exit(0));

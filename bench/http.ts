@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import { resolvePackOptions, writePack } from '../src/data/synthetic/pack.js';
 
 export interface HttpFigure {
   name: string;
@@ -17,25 +18,32 @@ export interface HttpBenchResult {
   connections: number;
   duration_s: number;
   figures: HttpFigure[];
+  /** Cached run through the full security layer: API key vs authentication bypassed (both with limiter and audit). */
+  security: { bypass_rps: number; api_key_rps: number; ratio: number; target_min_ratio: number };
   targets: { cached_min_ratio: number; cached_max_p99_ms: number };
 }
 
 async function startTarget(
-  mode: 'bare' | 'app' | 'payload',
+  mode: 'bare' | 'app' | 'payload' | 'secure-bypass' | 'secure-key',
   packDir: string,
   payloadFile = '',
-): Promise<{ child: ChildProcess; port: number }> {
+): Promise<{ child: ChildProcess; port: number; key: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/http-server.ts', mode, packDir, payloadFile], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const [chunk] = (await once(child.stdout!, 'data')) as [Buffer];
-  return { child, port: Number(chunk.toString().trim()) };
+  const [port, key] = chunk.toString().trim().split(' ');
+  return { child, port: Number(port), key: key ?? '' };
 }
 
 async function measure(
   url: string,
-  opts: { method?: 'GET' | 'POST'; body?: string; connections: number; duration: number },
+  opts: { method?: 'GET' | 'POST'; body?: string; connections: number; duration: number; key?: string },
 ): Promise<{ rps: number; p50: number; p99: number; errors: number; non2xx: number }> {
+  const headers: Record<string, string> = {
+    ...(opts.body ? { 'content-type': 'application/json' } : {}),
+    ...(opts.key ? { 'x-api-key': opts.key } : {}),
+  };
   // a short warm-up so JIT and caches are settled before the measured run
   await autocannon({
     url,
@@ -43,13 +51,13 @@ async function measure(
     body: opts.body,
     connections: opts.connections,
     duration: 1,
-    headers: opts.body ? { 'content-type': 'application/json' } : {},
+    headers,
   });
   const r = await autocannon({
     url,
     method: opts.method ?? 'GET',
     body: opts.body,
-    headers: opts.body ? { 'content-type': 'application/json' } : {},
+    headers,
     connections: opts.connections,
     duration: opts.duration,
   });
@@ -62,6 +70,9 @@ export async function benchHttp(opts: {
   connections: number;
   duration: number;
 }): Promise<HttpBenchResult> {
+  if (!fs.existsSync(path.join(opts.packDir, 'employment_history.csv'))) {
+    await writePack(opts.packDir, resolvePackOptions({}));
+  }
   const bare = await startTarget('bare', opts.packDir);
   const app = await startTarget('app', opts.packDir);
   const base = `http://127.0.0.1:${app.port}`;
@@ -74,6 +85,8 @@ export async function benchHttp(opts: {
   const payloadFile = path.join(os.tmpdir(), `qnwis-bench-payload-${process.pid}.json`);
   fs.writeFileSync(payloadFile, await sample.text());
   const payload = await startTarget('payload', opts.packDir, payloadFile);
+  const secureBypass = await startTarget('secure-bypass', opts.packDir);
+  const secureKey = await startTarget('secure-key', opts.packDir);
   try {
     const ceiling = await measure(`http://127.0.0.1:${bare.port}/bare`, opts);
     const rows: [string, Awaited<ReturnType<typeof measure>>][] = [
@@ -86,6 +99,11 @@ export async function benchHttp(opts: {
       ['POST run, cached', await measure(`${base}${run}`, { ...opts, method: 'POST', body: '{}' })],
       ['POST run, uncached (ttl_s=0)', await measure(`${base}${run}?ttl_s=0`, { ...opts, method: 'POST', body: '{}' })],
     ];
+    const post = { ...opts, method: 'POST' as const, body: '{}' };
+    const bypassRun = await measure(`http://127.0.0.1:${secureBypass.port}${run}`, post);
+    const keyRun = await measure(`http://127.0.0.1:${secureKey.port}${run}`, { ...post, key: secureKey.key });
+    rows.push(['POST run, cached, security on, auth bypassed', bypassRun]);
+    rows.push(['POST run, cached, security on, API key', keyRun]);
     for (const [name, r] of rows) {
       if (r.errors > 0 || r.non2xx > 0) throw new Error(`${name}: ${r.errors} errors, ${r.non2xx} non-2xx responses`);
     }
@@ -99,12 +117,20 @@ export async function benchHttp(opts: {
         p99_ms: r.p99,
         ratio_to_ceiling: Math.round((r.rps / ceiling.rps) * 100) / 100,
       })),
+      security: {
+        bypass_rps: Math.round(bypassRun.rps),
+        api_key_rps: Math.round(keyRun.rps),
+        ratio: Math.round((keyRun.rps / bypassRun.rps) * 100) / 100,
+        target_min_ratio: 0.85,
+      },
       targets: { cached_min_ratio: 0.5, cached_max_p99_ms: 10 },
     };
   } finally {
     bare.child.kill();
     app.child.kill();
     payload.child.kill();
+    secureBypass.child.kill();
+    secureKey.child.kill();
     fs.rmSync(payloadFile, { force: true });
   }
 }

@@ -43,6 +43,10 @@ function printHttp(h: HttpBenchResult): void {
       `  target: cached run ≥ ${h.targets.cached_min_ratio} of the ceiling with p99 < ${h.targets.cached_max_p99_ms} ms: ${ok ? 'ok' : 'MISSED'}\n`,
     );
   }
+  const s = h.security;
+  process.stdout.write(
+    `  security layer: API key / auth bypassed = ${s.api_key_rps} / ${s.bypass_rps} = ${s.ratio.toFixed(2)}, target ≥ ${s.target_min_ratio}: ${s.ratio >= s.target_min_ratio ? 'ok' : 'MISSED'}\n`,
+  );
 }
 
 function printData(d: DataBenchResult): void {

@@ -207,7 +207,7 @@ describe('what the runbook commands name exists', () => {
     );
     expect(available).toContain('config');
     const used = new Set(COMMANDS.flatMap(qnwisSubcommands));
-    expect([...used].sort()).toEqual(['config', 'migrate', 'registry', 'seed', 'smoke']);
+    expect([...used].sort()).toEqual(['config', 'keys', 'migrate', 'registry', 'seed', 'smoke']);
     for (const sub of used) {
       if (PENDING_SUBCOMMANDS.has(sub)) expect(available, `${sub} landed: drop it from PENDING`).not.toContain(sub);
       else expect(available, sub).toContain(sub);
