@@ -10,6 +10,7 @@ import { serveCommand } from './commands/serve.js';
 import { healthcheckCommand } from './commands/healthcheck.js';
 import { keysCommand } from './commands/keys.js';
 import { auditCommand } from './commands/audit.js';
+import { smokeCommand } from './commands/smoke.js';
 
 type Command = (argv: readonly string[], ctx: CliContext) => Promise<number>;
 
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   healthcheck: { run: healthcheckCommand, summary: 'exit 0 when the local server is ready' },
   keys: { run: keysCommand, summary: 'create, list and revoke API keys' },
   audit: { run: auditCommand, summary: 'print the newest audit events (audit tail)' },
+  smoke: { run: smokeCommand, summary: 'router smoke test against a running server' },
 };
 
 function help(): string {

@@ -11,6 +11,8 @@ import { setupPrimaryMetrics, type PrimaryMetrics } from '../http/observability/
 import { CidrList } from '../http/plugins/network.js';
 import { applySecurityHeaders } from '../http/plugins/security-headers.js';
 import { prepareDatabase } from './database-start.js';
+import { QueryRegistry } from '../data/registry/registry.js';
+import { missingMandatoryQueries } from '../analysis/mandatory-queries.js';
 import { isMessage, type PrimaryToWorker, type WorkerToPrimary } from './messages.js';
 import { secretValues } from './secrets.js';
 
@@ -113,6 +115,19 @@ export async function runPrimary(entry: string): Promise<void> {
   for (const w of warnings) logger.warn(w);
   if (config.bypassAuth)
     logger.warn('QNWIS_BYPASS_AUTH is on: every request is treated as an admin (development only)');
+
+  try {
+    const registry = await QueryRegistry.open({ dir: config.data.queriesDir, catalogPath: config.data.catalogPath });
+    const missing = missingMandatoryQueries(registry);
+    if (missing.length > 0) {
+      logger.fatal({ missing }, 'mandatory queries are not registered');
+      fail([`qnwis: mandatory queries are not registered: ${missing.join(', ')}`], 78);
+    }
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    logger.fatal({ err: { message } }, 'query registry failed to load');
+    fail([`qnwis: query registry failed to load: ${message}`], 3);
+  }
 
   try {
     await prepareDatabase(config, logger);

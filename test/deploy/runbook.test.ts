@@ -54,7 +54,7 @@ const OPERATOR_CREATED = new Map([
 ]);
 
 /** Subcommands the runbook uses before they exist; each entry fails once the command lands, so it is removed. */
-const PENDING_SUBCOMMANDS = new Map([['smoke', 'router smoke test, service spec §11.3']]);
+const PENDING_SUBCOMMANDS = new Map<string, string>();
 
 /** UPPER_CASE words in the runbook that are not environment variables. */
 const NOT_VARIABLES = new Set([
