@@ -26,7 +26,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   serve: { run: serveCommand, summary: 'start the HTTP service (cluster of workers)' },
   healthcheck: { run: healthcheckCommand, summary: 'exit 0 when the local server is ready' },
   keys: { run: keysCommand, summary: 'create, list and revoke API keys' },
-  audit: { run: auditCommand, summary: 'print the newest audit events (audit tail)' },
+  audit: { run: auditCommand, summary: 'audit tail (newest events) and audit verify <id> (manifest digests)' },
   smoke: { run: smokeCommand, summary: 'router smoke test against a running server' },
 };
 

@@ -7,14 +7,14 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import type { Logger } from 'pino';
 import type { DataServices } from '../data/data-services.js';
 import { isDataError } from '../data/errors.js';
 import { ChildCache } from '../data/metric-children.js';
 import { HttpError, SERVER_ERROR_MESSAGES, statusForDataError } from './errors.js';
-import { applySecurityHeaders, newCspNonce } from './plugins/security-headers.js';
-import { CidrList } from './plugins/network.js';
+import type { Duplex } from 'node:stream';
+import { applySecurityHeaders, newCspNonce, securityHeaderLines } from './plugins/security-headers.js';
 import type { DrainState } from './drain.js';
 import type { ReadinessChecker } from './readiness.js';
 import { operationalRoutes } from './routes/operational.js';
@@ -147,6 +147,51 @@ function replyWithError(err: unknown, req: FastifyRequest, reply: FastifyReply, 
     .send(JSON.stringify({ error: body }));
 }
 
+/** A raw HTTP reply for a request Node could not parse (no Fastify request exists yet). */
+function writeClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  const requestId = randomUUID();
+  const body = JSON.stringify({
+    error: { code: 'invalid_request', message: 'malformed HTTP request', request_id: requestId },
+  });
+  const headers = [
+    `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}`,
+    'content-type: application/json; charset=utf-8',
+    `content-length: ${Buffer.byteLength(body)}`,
+    `x-request-id: ${requestId}`,
+    ...securityHeaderLines(newCspNonce()),
+    'connection: close',
+  ];
+  socket.end(`${headers.join('\r\n')}\r\n\r\n${body}`);
+}
+
+/**
+ * Query strings and path parameters coerce "1e999" and "Infinity" to ±Infinity, which passes integer, minimum and
+ * maximum checks in Ajv: such values fail validation here (422) instead of reaching a handler.
+ */
+function finiteOnly(validate: ValidateFunction): ValidateFunction {
+  const wrapped = ((data: unknown) => {
+    const ok = validate(data);
+    wrapped.errors = validate.errors;
+    if (!ok || data === null || typeof data !== 'object') return ok;
+    for (const [key, value] of Object.entries(data)) {
+      if (typeof value === 'number' && !Number.isFinite(value)) {
+        wrapped.errors = [
+          { instancePath: `/${key}`, schemaPath: '#', keyword: 'type', params: {}, message: 'must be a finite number' },
+        ];
+        return false;
+      }
+    }
+    return true;
+  }) as ValidateFunction;
+  wrapped.errors = null;
+  return wrapped;
+}
+
 /** Route template for metrics and logs: `unmatched` for 404s. */
 export function routeLabel(req: FastifyRequest): string {
   const cfg = req.routeOptions.config;
@@ -173,6 +218,20 @@ export async function buildApp(settings: HttpSettings, services: AppServices): P
     keepAliveTimeout: settings.keepAliveTimeoutS * 1000,
     requestTimeout: settings.requestTimeoutS * 1000,
     return503OnClosing: false,
+    // Malformed URL escapes and over-long path parameters fail before any hook: answer them in the standard shape.
+    frameworkErrors: (err, req, reply) => {
+      applySecurityHeaders(reply, newCspNonce());
+      reply.header('x-request-id', req.id);
+      const mapped =
+        err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? new HttpError(422, 'validation_failed', 'request does not match the schema', {
+              details: [{ path: 'params', message: 'must NOT have more than 128 characters' }],
+            })
+          : new HttpError(400, 'invalid_request', 'malformed request URL');
+      replyWithError(mapped, req, reply, logger);
+    },
+    // Errors of Node's HTTP parser (bad header bytes, headers over 16 KiB) still get the headers and error shape.
+    clientErrorHandler: (err, socket) => writeClientError(err, socket),
     exposeHeadRoutes: true,
     routerOptions: { maxParamLength: 128 },
   });
@@ -181,11 +240,10 @@ export async function buildApp(settings: HttpSettings, services: AppServices): P
   const coercing = new Ajv({ coerceTypes: true, removeAdditional: false, allErrors: false, useDefaults: true });
   const exact = new Ajv({ coerceTypes: false, removeAdditional: false, allErrors: false });
   app.setValidatorCompiler(({ schema, httpPart }) =>
-    httpPart === 'body' ? exact.compile(schema) : coercing.compile(schema),
+    httpPart === 'body' ? exact.compile(schema) : finiteOnly(coercing.compile(schema)),
   );
   app.removeContentTypeParser('text/plain');
 
-  const metricsAllow = new CidrList(settings.metricsAllowCidrs);
   const requestCounters = new ChildCache((route, method, status) =>
     metrics.requestsTotal.labels(route, method, status),
   );
@@ -211,9 +269,6 @@ export async function buildApp(settings: HttpSettings, services: AppServices): P
         return;
       }
       return done(new HttpError(503, 'draining', 'server is shutting down'));
-    }
-    if (req.routeOptions.config?.permission === 'metrics' && !metricsAllow.has(req.ip)) {
-      return done(new HttpError(403, 'metrics_forbidden', 'metrics are not available from this address'));
     }
     done();
   });

@@ -14,6 +14,8 @@ import {
 import { BACKENDS, createScratch, tempDir, type Scratch } from './support.js';
 
 const INITIAL = '0001_initial_schema';
+const AUDIT = '0002_audit_manifests';
+const ALL = [INITIAL, AUDIT];
 
 function copyMigrations(dir: string): void {
   for (const name of fs.readdirSync(MIGRATIONS_DIR))
@@ -25,8 +27,9 @@ describe('loadMigrations', () => {
     const files = loadMigrations();
     expect(files.map((f) => [f.version, f.id, f.name, f.file])).toEqual([
       [1, INITIAL, 'initial_schema', `${INITIAL}.sql`],
+      [2, AUDIT, 'audit_manifests', `${AUDIT}.sql`],
     ]);
-    expect(files[0]?.checksum).toMatch(/^[0-9a-f]{64}$/);
+    for (const f of files) expect(f.checksum).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('rejects gaps and badly named files', () => {
@@ -57,13 +60,13 @@ describe.each(BACKENDS)('migrate on %s', (backend) => {
   });
 
   it('applies everything once, then reports 0 pending', async () => {
-    expect(await migrationStatus(db)).toEqual({ applied: [], pending: [INITIAL], changed: [] });
-    expect(await migrate(db, { appVersion: '1.2.3' })).toEqual({ applied: [INITIAL], pending: 0 });
+    expect(await migrationStatus(db)).toEqual({ applied: [], pending: ALL, changed: [] });
+    expect(await migrate(db, { appVersion: '1.2.3' })).toEqual({ applied: ALL, pending: 0 });
     expect(await migrate(db, { appVersion: '1.2.4' })).toEqual({ applied: [], pending: 0 });
     const status = await migrationStatus(db);
     expect(status.pending).toEqual([]);
     expect(status.changed).toEqual([]);
-    expect(status.applied).toHaveLength(1);
+    expect(status.applied).toHaveLength(2);
     expect(status.applied[0]).toMatchObject({
       version: 1,
       name: 'initial_schema',
@@ -129,12 +132,19 @@ describe.each(BACKENDS)('migrate on %s', (backend) => {
     );
     expect(manifest.rows).toEqual([
       { c: 'audit_id', t: 'uuid' },
-      { c: 'created_at', t: 'timestamp with time zone' },
       { c: 'request_id', t: 'text' },
-      { c: 'digest', t: 'text' },
-      { c: 'hmac', t: 'text' },
+      { c: 'endpoint', t: 'text' },
+      { c: 'intent', t: 'text' },
+      { c: 'registry_version', t: 'text' },
+      { c: 'code_version', t: 'text' },
+      { c: 'created_at', t: 'timestamp with time zone' },
+      { c: 'query_ids', t: 'ARRAY' },
+      { c: 'answer_digest_sha256', t: 'character' },
+      { c: 'manifest_digest_sha256', t: 'character' },
+      { c: 'hmac_sha256', t: 'character' },
       { c: 'manifest', t: 'jsonb' },
       { c: 'answer', t: 'jsonb' },
+      { c: 'evidence', t: 'jsonb' },
     ]);
   });
 
@@ -142,14 +152,14 @@ describe.each(BACKENDS)('migrate on %s', (backend) => {
     const { dir, remove } = tempDir('qnwis-mig-');
     try {
       copyMigrations(dir);
-      fs.writeFileSync(path.join(dir, '0002_counter.sql'), 'CREATE TABLE migration_counter (n int);\n');
-      fs.writeFileSync(path.join(dir, '0003_bump.sql'), 'INSERT INTO migration_counter VALUES (1);\n');
+      fs.writeFileSync(path.join(dir, '0003_counter.sql'), 'CREATE TABLE migration_counter (n int);\n');
+      fs.writeFileSync(path.join(dir, '0004_bump.sql'), 'INSERT INTO migration_counter VALUES (1);\n');
       const runs = await Promise.all([
         migrate(db, { appVersion: 'x', dir }),
         migrate(db, { appVersion: 'y', dir }),
         migrate(db, { appVersion: 'z', dir }),
       ]);
-      expect(runs.map((r) => r.applied)).toEqual([['0002_counter', '0003_bump'], [], []]);
+      expect(runs.map((r) => r.applied)).toEqual([['0003_counter', '0004_bump'], [], []]);
       expect((await db.query('SELECT n FROM migration_counter')).rows).toEqual([{ n: 1 }]);
     } finally {
       remove();
@@ -160,18 +170,18 @@ describe.each(BACKENDS)('migrate on %s', (backend) => {
     const { dir, remove } = tempDir('qnwis-mig-');
     try {
       copyMigrations(dir);
-      fs.writeFileSync(path.join(dir, '0002_counter.sql'), 'CREATE TABLE migration_counter (n int);\n');
-      fs.writeFileSync(path.join(dir, '0003_bump.sql'), 'INSERT INTO migration_counter VALUES (2);\n');
-      fs.writeFileSync(path.join(dir, '0004_more.sql'), 'CREATE TABLE never_applied (n int);\n');
+      fs.writeFileSync(path.join(dir, '0003_counter.sql'), 'CREATE TABLE migration_counter (n int);\n');
+      fs.writeFileSync(path.join(dir, '0004_bump.sql'), 'INSERT INTO migration_counter VALUES (2);\n');
+      fs.writeFileSync(path.join(dir, '0005_more.sql'), 'CREATE TABLE never_applied (n int);\n');
       await expect(migrate(db, { appVersion: 'x', dir })).rejects.toMatchObject({
         name: 'DbError',
         code: 'migration_checksum_mismatch',
         message:
-          'migration 0003_bump.sql was modified after it was applied (its SHA-256 no longer matches schema_migrations)',
+          'migration 0004_bump.sql was modified after it was applied (its SHA-256 no longer matches schema_migrations)',
       });
       expect(await migrationStatus(db, { dir })).toMatchObject({
-        pending: ['0004_more'],
-        changed: ['0003_bump.sql'],
+        pending: ['0005_more'],
+        changed: ['0004_bump.sql'],
       });
       expect((await db.query("SELECT to_regclass('never_applied') AS t")).rows).toEqual([{ t: null }]);
     } finally {
@@ -183,21 +193,21 @@ describe.each(BACKENDS)('migrate on %s', (backend) => {
     const { dir, remove } = tempDir('qnwis-mig-');
     try {
       copyMigrations(dir);
-      fs.writeFileSync(path.join(dir, '0002_counter.sql'), 'CREATE TABLE migration_counter (n int);\n');
-      fs.writeFileSync(path.join(dir, '0003_bump.sql'), 'INSERT INTO migration_counter VALUES (1);\n');
-      fs.writeFileSync(path.join(dir, '0004_broken.sql'), 'CREATE TABLE half_done (n int);\nSELECT 1 / 0;\n');
+      fs.writeFileSync(path.join(dir, '0003_counter.sql'), 'CREATE TABLE migration_counter (n int);\n');
+      fs.writeFileSync(path.join(dir, '0004_bump.sql'), 'INSERT INTO migration_counter VALUES (1);\n');
+      fs.writeFileSync(path.join(dir, '0005_broken.sql'), 'CREATE TABLE half_done (n int);\nSELECT 1 / 0;\n');
       await expect(migrate(db, { appVersion: 'x', dir })).rejects.toMatchObject({
         code: 'query_failed',
         sqlstate: '22012',
       });
       expect((await db.query("SELECT to_regclass('half_done') AS t")).rows).toEqual([{ t: null }]);
-      fs.writeFileSync(path.join(dir, '0004_broken.sql'), 'CREATE TABLE half_done (n int);\n');
+      fs.writeFileSync(path.join(dir, '0005_broken.sql'), 'CREATE TABLE half_done (n int);\n');
       expect(await migrate(db, { appVersion: 'x', dir, lockTimeoutMs: 2000 })).toEqual({
-        applied: ['0004_broken'],
+        applied: ['0005_broken'],
         pending: 0,
       });
       const versions = await db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
-      expect(versions.rows.map((r) => r.version)).toEqual([1, 2, 3, 4]);
+      expect(versions.rows.map((r) => r.version)).toEqual([1, 2, 3, 4, 5]);
     } finally {
       remove();
     }
@@ -277,10 +287,10 @@ describe('migrate across PostgreSQL connections and processes', () => {
     await lock.release();
     const results = await Promise.all(runs);
     const applied = results.map((r) => r.applied);
-    expect(applied.filter((a) => a.length > 0)).toEqual([[INITIAL]]);
+    expect(applied.filter((a) => a.length > 0)).toEqual([ALL]);
     expect(applied.filter((a) => a.length === 0)).toHaveLength(2);
-    const rows = await scratch.db.query<{ version: number }>('SELECT version FROM schema_migrations');
-    expect(rows.rows).toEqual([{ version: 1 }]);
+    const rows = await scratch.db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+    expect(rows.rows).toEqual([{ version: 1 }, { version: 2 }]);
   });
 
   it('gives up with migration_lock_timeout when another runner keeps the lock', async () => {

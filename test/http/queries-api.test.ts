@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testSecurity } from '../support/security.js';
 import { buildTestApp, type TestApp } from '../support/app.js';
 
 let t: TestApp;
@@ -315,7 +316,15 @@ describe('operational routes', () => {
     const local = await t.app.inject({ method: 'GET', url: '/metrics', remoteAddress: '127.0.0.1' });
     expect(local.statusCode).toBe(200);
     expect(local.body).toContain('qnwis_requests_total');
+    // HTTPS enforcement comes first (service spec §3.1 stage 4 before stage 7).
     const remote = await t.app.inject({ method: 'GET', url: '/metrics', remoteAddress: '203.0.113.9' });
-    expectErrorShape(remote, 403, 'metrics_forbidden');
+    expectErrorShape(remote, 400, 'https_required');
+    const plain = await buildTestApp({ security: testSecurity({ QNWIS_REQUIRE_HTTPS: 'false' }) });
+    try {
+      const outside = await plain.app.inject({ method: 'GET', url: '/metrics', remoteAddress: '203.0.113.9' });
+      expectErrorShape(outside, 403, 'metrics_forbidden');
+    } finally {
+      await plain.close();
+    }
   });
 });

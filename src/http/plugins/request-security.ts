@@ -284,12 +284,20 @@ export function installRequestSecurity(app: FastifyInstance, opts: RequestSecuri
       securityEvent(req, 'range_rejected', 416, { reason: rangeError.reason });
       return done(rangeError);
     }
+    const permission = req.routeOptions.config?.permission;
+    if (permission === 'metrics') {
+      if (metricsAllow.has(req.ip)) return done();
+      securityEvent(req, 'metrics_forbidden', 403);
+      return done(new HttpError(403, 'metrics_forbidden', 'metrics are not available from this address'));
+    }
     const corsOutcome = cors(req, reply);
     if (corsOutcome === 'answered') return;
     if (corsOutcome) return done(corsOutcome);
-    const permission = req.routeOptions.config?.permission;
     if (permission === undefined) return done(); // no route: the 404 handler answers
-    if (permission === 'metrics') return done(); // gated by network in stage 7
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1];
+    if (charset !== undefined && charset.toLowerCase() !== 'utf-8' && charset.toLowerCase() !== 'utf8') {
+      return done(new HttpError(415, 'unsupported_media_type', 'request bodies must be UTF-8 JSON'));
+    }
     if (permission === 'public' && (security.rateLimiter === null || rateLimitExempt(path))) return done();
     admit(req, reply, permission).then(() => done(), done);
   });

@@ -38,16 +38,28 @@ export function newCspNonce(): string {
   return nonce;
 }
 
+/** The headers every response carries (service spec §3.3), as name/value pairs. */
+function securityHeaders(nonce: string): [string, string][] {
+  return [
+    ['strict-transport-security', 'max-age=63072000; includeSubDomains; preload'],
+    ['content-security-policy', contentSecurityPolicy(nonce)],
+    ['reporting-endpoints', 'csp="/api/v1/ui/csp-report"'],
+    ['x-content-type-options', 'nosniff'],
+    ['x-frame-options', 'DENY'],
+    ['referrer-policy', 'no-referrer'],
+    ['permissions-policy', 'geolocation=(), microphone=(), camera=()'],
+    ['cross-origin-opener-policy', 'same-origin'],
+    ['cross-origin-resource-policy', 'same-site'],
+    ['cache-control', 'no-store'],
+  ];
+}
+
 /** Pre-sets the headers every response carries (service spec §3.3); handlers may narrow Cache-Control only. */
 export function applySecurityHeaders(reply: FastifyReply, nonce: string): void {
-  reply.header('strict-transport-security', 'max-age=63072000; includeSubDomains; preload');
-  reply.header('content-security-policy', contentSecurityPolicy(nonce));
-  reply.header('reporting-endpoints', 'csp="/api/v1/ui/csp-report"');
-  reply.header('x-content-type-options', 'nosniff');
-  reply.header('x-frame-options', 'DENY');
-  reply.header('referrer-policy', 'no-referrer');
-  reply.header('permissions-policy', 'geolocation=(), microphone=(), camera=()');
-  reply.header('cross-origin-opener-policy', 'same-origin');
-  reply.header('cross-origin-resource-policy', 'same-site');
-  reply.header('cache-control', 'no-store');
+  for (const [name, value] of securityHeaders(nonce)) reply.header(name, value);
+}
+
+/** The same headers as raw `name: value` lines, for replies written straight to a socket. */
+export function securityHeaderLines(nonce: string): string[] {
+  return securityHeaders(nonce).map(([name, value]) => `${name}: ${value}`);
 }
