@@ -19,6 +19,7 @@ import { testSecurity } from '../test/support/security.js';
 import { openEmbedded, type Database } from '../src/db/database.js';
 import { migrate } from '../src/db/migrate.js';
 import type { SecurityServices } from '../src/http/security-services.js';
+import { createAnalysisServices } from '../src/analysis/analysis-services.js';
 
 const [mode, packDir, payloadFile] = process.argv.slice(2);
 
@@ -86,6 +87,13 @@ async function main(): Promise<void> {
       readiness: new ReadinessChecker({ probes: [], timeoutMs: 1000, drain, started: () => true }),
       metrics: service,
       security,
+      analysis: createAnalysisServices({
+        queries: data.queryService,
+        db,
+        version: 'bench',
+        clockDate: undefined,
+        hmacKey: undefined,
+      }),
       healthDetails: async () => ({ status: 'ok', components: [] }),
       metricsText: async () => ({ contentType: registry.contentType, text: await registry.metrics() }),
       logger: pino({ level: 'silent' }),

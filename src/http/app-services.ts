@@ -15,6 +15,7 @@ import { ReadinessChecker, type DependencyProbe } from './readiness.js';
 import type { AppServices, HttpSettings } from './app.js';
 import { createSecurityServices } from './security-services.js';
 import { healthDetails } from './health-details.js';
+import { createAnalysisServices } from '../analysis/analysis-services.js';
 
 /** What one worker opens: database pools, Redis, the data layer, readiness. `close()` releases all of it. */
 export interface WorkerServices extends AppServices {
@@ -158,6 +159,18 @@ export async function createWorkerServices(
     metricsText: opts.metricsText,
     logger,
     security,
+    analysis: createAnalysisServices({
+      queries: data.queryService,
+      db,
+      version: config.version,
+      clockDate: config.clockDate,
+      hmacKey: config.secrets.auditHmacKey,
+      onAuditError: (err) =>
+        logger.error(
+          { err: { message: err instanceof Error ? err.message : String(err) } },
+          'audit manifest not stored',
+        ),
+    }),
     healthDetails: () =>
       healthDetails(
         {

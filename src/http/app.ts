@@ -20,6 +20,9 @@ import type { ReadinessChecker } from './readiness.js';
 import { operationalRoutes } from './routes/operational.js';
 import { queryRoutes } from './routes/queries.js';
 import { sessionRoutes } from './routes/session.js';
+import { agentRoutes } from './routes/agents.js';
+import { auditRoutes } from './routes/audit.js';
+import type { AnalysisServices } from '../analysis/analysis-services.js';
 import type { RequestMetrics } from './request-metrics.js';
 import type { ServiceMetrics } from './observability/metrics.js';
 import type { SecurityServices } from './security-services.js';
@@ -48,6 +51,7 @@ export interface AppServices {
   drain: DrainState;
   metrics: RequestMetrics & Pick<ServiceMetrics, 'authAttempts' | 'rateLimited' | 'securityEvents'>;
   security: SecurityServices;
+  analysis: AnalysisServices;
   /** `GET /api/v1/health/details` (admin). */
   healthDetails: () => Promise<Record<string, unknown>>;
   metricsText: () => Promise<{ contentType: string; text: string }>;
@@ -322,6 +326,8 @@ export async function buildApp(settings: HttpSettings, services: AppServices): P
     healthDetails: services.healthDetails,
   });
   await app.register(sessionRoutes, { security: services.security, metrics });
+  await app.register(agentRoutes, { answers: services.analysis.answers });
+  await app.register(auditRoutes, { store: services.analysis.audit, hmacKey: services.analysis.hmacKey });
   await app.register(queryRoutes, {
     queries: data.queryService,
     registry: data.registry,

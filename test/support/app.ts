@@ -11,6 +11,9 @@ import { TEST_PACK_DIR } from './pack.js';
 import { testSecurity } from './security.js';
 import { createServiceMetrics } from '../../src/http/observability/metrics.js';
 import type { SecurityServices } from '../../src/http/security-services.js';
+import type { Database } from '../../src/db/database.js';
+import type { PostgresRunner } from '../../src/data/query-service.js';
+import { createAnalysisServices } from '../../src/analysis/analysis-services.js';
 
 export const TEST_HTTP_SETTINGS: HttpSettings = {
   version: '0.0.0-test',
@@ -41,12 +44,19 @@ export async function buildTestApp(
     settings?: Partial<HttpSettings>;
     /** Default: bypassed authentication, no rate limits, no database (see test/support/security.ts). */
     security?: SecurityServices;
+    /** Audit manifests go here when given (else in memory). */
+    db?: Database;
+    /** QNWIS_CLOCK_DATE of the answers (default 2025-01-15). */
+    clockDate?: string;
+    /** The `postgres` query source (ts_* series); see test/support/analysis-app.ts. */
+    postgres?: PostgresRunner;
   } = {},
 ): Promise<TestApp> {
   resetMemoryStore();
   const registry = new Registry();
   const data = await createDataServices(resolveDataConfig({ QNWIS_DATA_DIR: TEST_PACK_DIR, ...opts.env }), {
     metricsRegistry: registry,
+    ...(opts.postgres ? { postgres: opts.postgres } : {}),
   });
   const drain = new DrainState();
   const security = opts.security ?? testSecurity();
@@ -58,6 +68,13 @@ export async function buildTestApp(
       readiness: new ReadinessChecker({ probes: opts.probes ?? [], timeoutMs: 1000, drain, started: () => true }),
       metrics: createServiceMetrics(registry, { version: '0.0.0-test', queryIds: [] }),
       security,
+      analysis: createAnalysisServices({
+        queries: data.queryService,
+        db: opts.db,
+        version: '0.0.0-test',
+        clockDate: opts.clockDate ?? '2025-01-15',
+        hmacKey: 'test-audit-hmac-key-0123456789abcdefghijkl',
+      }),
       healthDetails: async () => ({ status: 'ok', components: [] }),
       metricsText: async () => ({ contentType: registry.contentType, text: await registry.metrics() }),
       logger: pino({ level: 'silent' }),
