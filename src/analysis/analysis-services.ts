@@ -5,11 +5,15 @@ import { AnswerService, utcDate } from './answer-service.js';
 import { codeVersion } from './audit/manifest.js';
 import { MemoryAuditStore, type AuditStore } from './audit/store.js';
 import { PostgresAuditStore } from './audit/postgres-store.js';
+import { createRouter, type QuestionRouter } from './router/router.js';
+import { readLatestDataYear } from './router/latest-year.js';
 
 export interface AnalysisServices {
   answers: AnswerService;
   audit: AuditStore;
   hmacKey: string | undefined;
+  /** The question router, built on first use from config/router and the latest data year (then reused). */
+  router(): Promise<QuestionRouter>;
 }
 
 export interface AnalysisServicesOptions {
@@ -34,5 +38,18 @@ export function createAnalysisServices(opts: AnalysisServicesOptions): AnalysisS
     audit,
     ...(opts.onAuditError ? { onAuditError: opts.onAuditError } : {}),
   });
-  return { answers, audit, hmacKey: opts.hmacKey };
+  let router: Promise<QuestionRouter> | null = null;
+  return {
+    answers,
+    audit,
+    hmacKey: opts.hmacKey,
+    router() {
+      router ??= readLatestDataYear(answers.dataClient()).then((latestDataYear) => createRouter({ latestDataYear }));
+      // A failure (database not reachable yet) is not cached: the next question tries again.
+      router.catch(() => {
+        router = null;
+      });
+      return router;
+    },
+  };
 }

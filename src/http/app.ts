@@ -21,6 +21,7 @@ import { operationalRoutes } from './routes/operational.js';
 import { queryRoutes } from './routes/queries.js';
 import { sessionRoutes } from './routes/session.js';
 import { agentRoutes } from './routes/agents.js';
+import { askRoutes } from './routes/ask.js';
 import { auditRoutes } from './routes/audit.js';
 import type { AnalysisServices } from '../analysis/analysis-services.js';
 import type { RequestMetrics } from './request-metrics.js';
@@ -326,6 +327,7 @@ export async function buildApp(settings: HttpSettings, services: AppServices): P
     healthDetails: services.healthDetails,
   });
   await app.register(sessionRoutes, { security: services.security, metrics });
+  await app.register(askRoutes, { analysis: services.analysis });
   await app.register(agentRoutes, { answers: services.analysis.answers });
   await app.register(auditRoutes, { store: services.analysis.audit, hmacKey: services.analysis.hmacKey });
   await app.register(queryRoutes, {
