@@ -80,6 +80,8 @@ async function main(): Promise<void> {
       keepAliveTimeoutS: 5,
       requestTimeoutS: 120,
       pagination: { autoThreshold: 2000, defaultPageSize: 500, maxPageSize: 5000 },
+      webDist: path.resolve('dist/web'),
+      webFontDir: path.resolve('web/src/assets/fonts'),
     },
     {
       data,

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -26,6 +27,9 @@ export interface WorkerServices extends AppServices {
   close(): Promise<void>;
 }
 
+/** The dashboard's fonts, also used by the PNG exports; the same relative path from src/http and dist/http. */
+const WEB_FONT_DIR = fileURLToPath(new URL('../../web/src/assets/fonts', import.meta.url));
+
 export function httpSettings(config: AppConfig): HttpSettings {
   return {
     version: config.version,
@@ -38,6 +42,8 @@ export function httpSettings(config: AppConfig): HttpSettings {
     keepAliveTimeoutS: config.keepAliveTimeoutS,
     requestTimeoutS: config.requestTimeoutS,
     pagination: config.pagination,
+    webDist: config.webDist,
+    webFontDir: WEB_FONT_DIR,
   };
 }
 

@@ -22,6 +22,10 @@ import { queryRoutes } from './routes/queries.js';
 import { sessionRoutes } from './routes/session.js';
 import { agentRoutes } from './routes/agents.js';
 import { askRoutes } from './routes/ask.js';
+import { uiRoutes, type UiRoutesOptions } from './routes/ui.js';
+import { exportRoutes, type Rasteriser } from './routes/export.js';
+import { webRoutes } from './routes/web.js';
+import { UiData } from './ui-data.js';
 import { auditRoutes } from './routes/audit.js';
 import type { AnalysisServices } from '../analysis/analysis-services.js';
 import type { RequestMetrics } from './request-metrics.js';
@@ -43,6 +47,10 @@ export interface HttpSettings {
   keepAliveTimeoutS: number;
   requestTimeoutS: number;
   pagination: { autoThreshold: number; defaultPageSize: number; maxPageSize: number };
+  /** The built dashboard (QNWIS_WEB_DIST); /app answers 503 while it is missing. */
+  webDist: string;
+  /** TrueType fonts of the PNG exports (web/src/assets/fonts). */
+  webFontDir: string;
 }
 
 /** Everything the app uses, created once per worker. */
@@ -50,9 +58,11 @@ export interface AppServices {
   data: DataServices;
   readiness: ReadinessChecker;
   drain: DrainState;
-  metrics: RequestMetrics & Pick<ServiceMetrics, 'authAttempts' | 'rateLimited' | 'securityEvents'>;
+  metrics: RequestMetrics & Pick<ServiceMetrics, 'authAttempts' | 'rateLimited' | 'securityEvents' | 'cspViolations'>;
   security: SecurityServices;
   analysis: AnalysisServices;
+  /** Test injection points of the dashboard routes (PNG rasteriser, CSP report sinks). */
+  ui?: { rasterise?: Rasteriser; onCspViolation?: (directive: string) => void; log?: UiRoutesOptions['log'] };
   /** `GET /api/v1/health/details` (admin). */
   healthDetails: () => Promise<Record<string, unknown>>;
   metricsText: () => Promise<{ contentType: string; text: string }>;
@@ -327,6 +337,29 @@ export async function buildApp(settings: HttpSettings, services: AppServices): P
     healthDetails: services.healthDetails,
   });
   await app.register(sessionRoutes, { security: services.security, metrics });
+  const uiData = new UiData({ queries: data.queryService, serviceVersion: settings.version });
+  await app.register(uiRoutes, {
+    queries: data.queryService,
+    registry: data.registry,
+    serviceVersion: settings.version,
+    apiKeys: services.security.apiKeys,
+    audit: (event) => services.security.audit?.push(event),
+    onCspViolation: (directive) => {
+      metrics.cspViolations.labels(directive).inc();
+      services.ui?.onCspViolation?.(directive);
+    },
+    log: services.ui?.log ?? logger,
+    data: uiData,
+  });
+  await app.register(exportRoutes, {
+    queries: data.queryService,
+    registry: data.registry,
+    serviceVersion: settings.version,
+    fontDir: settings.webFontDir,
+    data: uiData,
+    ...(services.ui?.rasterise ? { rasterise: services.ui.rasterise } : {}),
+  });
+  await app.register(webRoutes, { webDist: settings.webDist });
   await app.register(askRoutes, { analysis: services.analysis });
   await app.register(agentRoutes, { answers: services.analysis.answers });
   await app.register(auditRoutes, { store: services.analysis.audit, hmacKey: services.analysis.hmacKey });

@@ -1,7 +1,8 @@
+import path from 'node:path';
 import { Registry } from 'prom-client';
 import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
-import { buildApp, type HttpSettings } from '../../src/http/app.js';
+import { buildApp, type AppServices, type HttpSettings } from '../../src/http/app.js';
 import { DrainState } from '../../src/http/drain.js';
 import { ReadinessChecker, type DependencyProbe } from '../../src/http/readiness.js';
 import { createDataServices, type DataServices } from '../../src/data/data-services.js';
@@ -26,6 +27,8 @@ export const TEST_HTTP_SETTINGS: HttpSettings = {
   keepAliveTimeoutS: 5,
   requestTimeoutS: 120,
   pagination: { autoThreshold: 2000, defaultPageSize: 500, maxPageSize: 5000 },
+  webDist: path.resolve('dist/web'),
+  webFontDir: path.resolve('web/src/assets/fonts'),
 };
 
 export interface TestApp {
@@ -50,6 +53,7 @@ export async function buildTestApp(
     clockDate?: string;
     /** The `postgres` query source (ts_* series); see test/support/analysis-app.ts. */
     postgres?: PostgresRunner;
+    ui?: AppServices['ui'];
   } = {},
 ): Promise<TestApp> {
   resetMemoryStore();
@@ -75,6 +79,7 @@ export async function buildTestApp(
         clockDate: opts.clockDate ?? '2025-01-15',
         hmacKey: 'test-audit-hmac-key-0123456789abcdefghijkl',
       }),
+      ...(opts.ui ? { ui: opts.ui } : {}),
       healthDetails: async () => ({ status: 'ok', components: [] }),
       metricsText: async () => ({ contentType: registry.contentType, text: await registry.metrics() }),
       logger: pino({ level: 'silent' }),

@@ -67,6 +67,7 @@ export interface ServiceMetrics {
   readonly rateLimited: Counter<'reason'>;
   readonly queryExecutions: Counter<'query_id' | 'status'>;
   readonly securityEvents: Counter<'event'>;
+  readonly cspViolations: Counter<'directive'>;
   readonly auditDropped: Counter;
   readonly dependencyUp: Gauge<'dependency'>;
   readonly buildInfo: Gauge<'version'>;
@@ -161,6 +162,13 @@ export function createServiceMetrics(registry: Registry, opts: ServiceMetricsOpt
     aggregator: 'sum',
     registers,
   });
+  const cspViolations = new Counter({
+    name: 'qnwis_csp_violations_total',
+    help: 'Content-Security-Policy violation reports received, by directive',
+    labelNames: ['directive'] as const,
+    aggregator: 'sum',
+    registers,
+  });
   const auditDropped = new Counter({
     name: 'qnwis_audit_dropped_total',
     help: 'Audit events lost (queue overflow or failed flush)',
@@ -216,6 +224,7 @@ export function createServiceMetrics(registry: Registry, opts: ServiceMetricsOpt
     rateLimited,
     queryExecutions,
     securityEvents,
+    cspViolations,
     auditDropped,
     dependencyUp,
     buildInfo,

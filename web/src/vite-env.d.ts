@@ -1,0 +1,6 @@
+interface ImportMetaEnv {
+  readonly DEV: boolean;
+}
+interface ImportMeta {
+  readonly env: ImportMetaEnv;
+}
