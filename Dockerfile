@@ -62,6 +62,8 @@ COPY --from=build --chown=root:root /src/node_modules ./node_modules
 COPY --from=build --chown=root:root /src/dist ./dist
 COPY --from=build --chown=root:root /src/data ./data
 COPY --from=build --chown=root:root /src/config ./config
+# The PNG exports draw with the dashboard's bundled fonts (dist/web holds the built dashboard itself).
+COPY --from=build --chown=root:root /src/web/src/assets/fonts ./web/src/assets/fonts
 COPY --from=build --chown=root:root --chmod=0755 /src/scripts ./scripts
 RUN install -d -o 10001 -g 10001 -m 0700 /app/backups /app/var \
  && ln -s /app/dist/cli/main.js /usr/local/bin/qnwis
