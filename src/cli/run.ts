@@ -11,8 +11,13 @@ import { healthcheckCommand } from './commands/healthcheck.js';
 import { keysCommand } from './commands/keys.js';
 import { auditCommand } from './commands/audit.js';
 import { smokeCommand } from './commands/smoke.js';
+import { setAuditReplay } from './commands/audit.js';
+import { replayAuditRecord } from './audit-replay.js';
 
 type Command = (argv: readonly string[], ctx: CliContext) => Promise<number>;
+
+// `audit verify --replay` runs the stored request through the answer service.
+setAuditReplay(replayAuditRecord);
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   seed: { run: seedCommand, summary: 'write the synthetic LMIS pack' },
