@@ -94,6 +94,11 @@ const elapsed = (from: number): number => performance.now() - from;
 export class AnswerService {
   constructor(private readonly ctx: AnalysisContext) {}
 
+  /** The analysis context (clock, code version, HMAC key, audit store) for the council and the briefing. */
+  get context(): AnalysisContext {
+    return this.ctx;
+  }
+
   get registryVersion(): string {
     return this.ctx.queries.registry.version();
   }

@@ -10,6 +10,8 @@ import { buildClarificationEnvelope } from '../analysis/render/envelope.js';
 import type { ClarificationLike, EnvelopeWarning, RouterLike } from '../analysis/render/envelope-types.js';
 import type { Intent } from '../analysis/model.js';
 import type { ReplayOutcome } from './commands/audit.js';
+import { runCouncil } from '../analysis/council.js';
+import { runBriefing } from '../analysis/briefing.js';
 import type { CliContext } from './context.js';
 
 function routerWarnings(answer: Record<string, unknown>): Omit<EnvelopeWarning, 'source'>[] {
@@ -34,6 +36,20 @@ export async function replayAuditRecord(record: AuditRecord, ctx: CliContext): P
       timings_ms: { route: 0, agent: 0, render: 0, verify: 0, audit: 0, total: 0 },
     });
     return { answerDigest: answerDigest(rebuilt), registryVersion };
+  }
+  if (manifest.endpoint === 'council' || manifest.endpoint === 'briefing') {
+    const service = new AnswerService({
+      queries,
+      clockDate: () => manifest.clock_date,
+      codeVersion: manifest.code_version,
+      hmacKey: undefined,
+      audit: null,
+    });
+    const body =
+      manifest.endpoint === 'council'
+        ? (await runCouncil(service, { requestId, audit: false })).response
+        : (await runBriefing(service, { requestId, audit: false })).response;
+    return { answerDigest: answerDigest(body), registryVersion };
   }
   const intent = manifest.intent;
   if (intent === null || !(intent in AGENT_METHODS)) {

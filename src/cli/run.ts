@@ -11,6 +11,8 @@ import { healthcheckCommand } from './commands/healthcheck.js';
 import { keysCommand } from './commands/keys.js';
 import { auditCommand } from './commands/audit.js';
 import { smokeCommand } from './commands/smoke.js';
+import { councilCommand } from './commands/council.js';
+import { briefingCommand } from './commands/briefing.js';
 import { setAuditReplay } from './commands/audit.js';
 import { replayAuditRecord } from './audit-replay.js';
 
@@ -32,6 +34,8 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   healthcheck: { run: healthcheckCommand, summary: 'exit 0 when the local server is ready' },
   keys: { run: keysCommand, summary: 'create, list and revoke API keys' },
   audit: { run: auditCommand, summary: 'audit tail (newest events) and audit verify <id> (manifest digests)' },
+  council: { run: councilCommand, summary: 'run the agent council (analysis spec §7.1) [--json]' },
+  briefing: { run: briefingCommand, summary: 'minister briefing as Markdown or JSON (--format md|json)' },
   smoke: { run: smokeCommand, summary: 'router smoke test against a running server' },
 };
 

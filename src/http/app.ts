@@ -22,6 +22,7 @@ import { queryRoutes } from './routes/queries.js';
 import { sessionRoutes } from './routes/session.js';
 import { agentRoutes } from './routes/agents.js';
 import { askRoutes } from './routes/ask.js';
+import { briefingRoutes } from './routes/briefing.js';
 import { uiRoutes, type UiRoutesOptions } from './routes/ui.js';
 import { exportRoutes, type Rasteriser } from './routes/export.js';
 import { webRoutes } from './routes/web.js';
@@ -362,6 +363,7 @@ export async function buildApp(settings: HttpSettings, services: AppServices): P
   await app.register(webRoutes, { webDist: settings.webDist });
   await app.register(askRoutes, { analysis: services.analysis });
   await app.register(agentRoutes, { answers: services.analysis.answers });
+  await app.register(briefingRoutes, { answers: services.analysis.answers });
   await app.register(auditRoutes, { store: services.analysis.audit, hmacKey: services.analysis.hmacKey });
   await app.register(queryRoutes, {
     queries: data.queryService,
