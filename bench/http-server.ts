@@ -82,6 +82,7 @@ async function main(): Promise<void> {
       pagination: { autoThreshold: 2000, defaultPageSize: 500, maxPageSize: 5000 },
       webDist: path.resolve('dist/web'),
       webFontDir: path.resolve('web/src/assets/fonts'),
+      briefingTtlS: 300,
     },
     {
       data,

@@ -44,6 +44,7 @@ export function httpSettings(config: AppConfig): HttpSettings {
     pagination: config.pagination,
     webDist: config.webDist,
     webFontDir: WEB_FONT_DIR,
+    briefingTtlS: config.briefingTtlS,
   };
 }
 

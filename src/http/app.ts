@@ -24,7 +24,10 @@ import { agentRoutes } from './routes/agents.js';
 import { askRoutes } from './routes/ask.js';
 import { briefingRoutes } from './routes/briefing.js';
 import { uiRoutes, type UiRoutesOptions } from './routes/ui.js';
-import { exportRoutes, type Rasteriser } from './routes/export.js';
+import { exportRoutes, briefingAuditExportRoutes, type Rasteriser } from './routes/export.js';
+import { uiAnalysisRoutes } from './routes/ui-analysis.js';
+import { BriefingCache } from './ui-briefing.js';
+import { runBriefing } from '../analysis/briefing.js';
 import { webRoutes } from './routes/web.js';
 import { UiData } from './ui-data.js';
 import { auditRoutes } from './routes/audit.js';
@@ -52,6 +55,8 @@ export interface HttpSettings {
   webDist: string;
   /** TrueType fonts of the PNG exports (web/src/assets/fonts). */
   webFontDir: string;
+  /** How long the dashboard reuses one minister briefing (QNWIS_BRIEFING_TTL_S). */
+  briefingTtlS: number;
 }
 
 /** Everything the app uses, created once per worker. */
@@ -360,6 +365,14 @@ export async function buildApp(settings: HttpSettings, services: AppServices): P
     data: uiData,
     ...(services.ui?.rasterise ? { rasterise: services.ui.rasterise } : {}),
   });
+  const briefing = new BriefingCache({
+    build: async (requestId) => (await runBriefing(services.analysis.answers, { requestId })).response,
+    registryVersion: () => data.registry.version(),
+    ttlS: settings.briefingTtlS,
+  });
+  const auditDb = services.security.db;
+  await app.register(uiAnalysisRoutes, { analysis: services.analysis, registry: data.registry, briefing, auditDb });
+  await app.register(briefingAuditExportRoutes, { briefing, auditDb });
   await app.register(webRoutes, { webDist: settings.webDist });
   await app.register(askRoutes, { analysis: services.analysis });
   await app.register(agentRoutes, { answers: services.analysis.answers });

@@ -27,6 +27,8 @@ export interface SecuritySettings {
 
 export interface SecurityServices {
   settings: SecuritySettings;
+  /** The database of keys, sessions and audit events; null in unit-test apps. */
+  db: Database | null;
   /** Null without a database (unit-test apps): every API key and session is then refused. */
   apiKeys: ApiKeyStore | null;
   sessions: SessionStore | null;
@@ -138,6 +140,7 @@ export function createSecurityServices(config: AppConfig, deps: SecurityDeps): S
   const loginThrottle = new LoginThrottle({ redis: limiter.redis, prefix: config.rateLimit.redisPrefix });
   return {
     settings,
+    db: db ?? null,
     apiKeys,
     sessions,
     jwt,

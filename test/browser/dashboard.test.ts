@@ -2,7 +2,7 @@
  * The built dashboard in the system Chromium (ui.md §11), against the in-process server with authentication
  * bypassed (the dev-bypass admin). Every test runs under the CSP watch: no CSP or Trusted Types console message,
  * no page error, no request to another host, no report at /api/v1/ui/csp-report.
- * Login, Ask and Briefing round trips wait for their endpoints: test/browser/pending/.
+ * Login, Ask and Briefing round trips with real sessions: test/browser/session-ask-briefing.test.ts.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -27,19 +27,19 @@ let server: WebServer;
 let browser: Browser;
 
 /** Endpoints that do not exist yet (or need a database) answer errors: the pages show their error state. */
-const PENDING_API = /\/api\/v1\/(ui\/(ask|briefing|admin)|export\/(briefing\.md|audit\.csv))/;
+const PENDING_API = /\/api\/v1\/(ui\/admin|export\/audit\.csv)/;
 
 const PAGES = [
   { path: 'overview', h1: { en: 'Overview', ar: 'نظرة عامة' } },
   { path: 'sectors', h1: { en: 'Sectors', ar: 'القطاعات' } },
   { path: 'gcc', h1: { en: 'GCC', ar: 'دول مجلس التعاون' } },
-  { path: 'ask', h1: { en: 'Ask', ar: 'اسأل' }, pending: true },
+  { path: 'ask', h1: { en: 'Ask', ar: 'اسأل' } },
   { path: 'queries', h1: { en: 'Queries', ar: 'الاستعلامات' } },
   {
     path: 'queries/syn_sector_employment_by_year',
     h1: { en: 'syn_sector_employment_by_year', ar: 'syn_sector_employment_by_year' },
   },
-  { path: 'briefing', h1: { en: 'Briefing', ar: 'الإحاطة' }, pending: true },
+  { path: 'briefing', h1: { en: 'Briefing', ar: 'الإحاطة' } },
   { path: 'admin/keys', h1: { en: 'API keys', ar: 'مفاتيح الواجهة البرمجية' }, pending: true },
   { path: 'admin/audit', h1: { en: 'Audit log', ar: 'سجل التدقيق' }, pending: true },
   { path: 'no-such-page', h1: { en: 'Page not found', ar: 'الصفحة غير موجودة' } },

@@ -29,6 +29,7 @@ export const TEST_HTTP_SETTINGS: HttpSettings = {
   pagination: { autoThreshold: 2000, defaultPageSize: 500, maxPageSize: 5000 },
   webDist: path.resolve('dist/web'),
   webFontDir: path.resolve('web/src/assets/fonts'),
+  briefingTtlS: 300,
 };
 
 export interface TestApp {

@@ -372,9 +372,12 @@ describe('exports (ui.md §7)', () => {
     expect((await get('/api/v1/export/chart/nope.csv')).statusCode).toBe(422);
   });
 
-  it('briefing.md and audit.csv are not mounted yet', async () => {
-    expect((await get('/api/v1/export/briefing.md')).statusCode).toBe(404);
-    expect((await get('/api/v1/export/audit.csv')).statusCode).toBe(404);
+  it('audit.csv needs the audit database (503 without one); briefing.md is Markdown', async () => {
+    expect((await get('/api/v1/export/audit.csv')).statusCode).toBe(503);
+    const md = await get('/api/v1/export/briefing.md');
+    expect(md.statusCode).toBe(200);
+    expect(md.headers['content-type']).toBe('text/markdown; charset=utf-8');
+    expect(md.body).toMatch(/^# Minister Briefing: Qatar Labour Market/);
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * Downloads under `/api/v1/export` (ui.md §7): chart data as RFC 4180 CSV, the chart as SVG from the shared renderer
- * and as PNG rasterised from that SVG, and full query results as CSV or JSON. Every file carries a strong ETag.
+ * and as PNG rasterised from that SVG, full query results as CSV or JSON, the minister briefing as Markdown and the
+ * audit log as CSV. Every file carries a strong ETag.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,7 +14,11 @@ import { SPEC_ID_PATTERN } from '../../data/registry/spec-validation.js';
 import { HttpError } from '../errors.js';
 import { sendCacheable } from '../etag.js';
 import { UiData } from '../ui-data.js';
+import type { BriefingCache } from '../ui-briefing.js';
+import type { Executor } from '../../db/database.js';
+import { listAuditEvents } from '../../security/audit-query.js';
 import { DECLARED_PARAMS, overridesFromQuery, validSector } from './ui.js';
+import { AUDIT_FILTER_PROPERTIES, auditFilterFromQuery, requireAuditDb, type AuditFilterQuery } from './ui-analysis.js';
 import { CHART_NAMES, type ChartLang, type ChartName } from '../../charts/labels.js';
 import { renderChart } from '../../charts/layout.js';
 import { serializeSvg, withPhysicalAnchors } from '../../charts/svg-tree.js';
@@ -210,7 +215,7 @@ interface ChartQuery {
   scale?: number;
 }
 
-/** `/api/v1/export/*` (ui.md §7). `briefing.md` and `audit.csv` are not mounted yet (404). */
+/** `/api/v1/export/*` (ui.md §7) except `briefing.md` and `audit.csv` (briefingAuditExportRoutes). */
 export async function exportRoutes(app: FastifyInstance, opts: ExportRoutesOptions): Promise<void> {
   const data =
     opts.data ?? new UiData({ queries: opts.queries, serviceVersion: opts.serviceVersion, dataMode: opts.dataMode });
@@ -325,6 +330,62 @@ export async function exportRoutes(app: FastifyInstance, opts: ExportRoutesOptio
       const body = storedResultToJson(result);
       const name = exportFileName(result.query_id, yearOf(req.query), 'en', 'json');
       return download(req, reply, body, 'application/json; charset=utf-8', name);
+    },
+  );
+}
+
+export interface BriefingAuditExportOptions {
+  /** The process's briefing cache, shared with `GET /api/v1/ui/briefing`. */
+  briefing: BriefingCache;
+  /** The database holding `audit_events`; null without one (audit.csv then answers 503). */
+  auditDb: Executor | null;
+}
+
+export const AUDIT_CSV_COLUMNS = [
+  'id',
+  'at',
+  'request_id',
+  'action',
+  'resource',
+  'status',
+  'success',
+  'principal_hash',
+  'client_hash',
+] as const;
+
+/** `GET /api/v1/export/briefing.md` and `GET /api/v1/export/audit.csv` (ui.md §7.1). */
+export async function briefingAuditExportRoutes(app: FastifyInstance, opts: BriefingAuditExportOptions): Promise<void> {
+  app.get(
+    '/api/v1/export/briefing.md',
+    { schema: { querystring: { type: 'object', additionalProperties: false, properties: {} } } },
+    async (req, reply) => {
+      const { briefing } = await opts.briefing.get(req.id);
+      reply.header('content-disposition', contentDisposition(exportFileName('briefing', briefing.as_of, 'en', 'md')));
+      return sendCacheable(req, reply, briefing.markdown, 'text/markdown; charset=utf-8');
+    },
+  );
+
+  app.get<{ Querystring: AuditFilterQuery & { bom?: number } }>(
+    '/api/v1/export/audit.csv',
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { ...AUDIT_FILTER_PROPERTIES, bom: { type: 'integer', enum: [0, 1] } },
+        },
+      },
+    },
+    async (req, reply) => {
+      const db = requireAuditDb(opts.auditDb);
+      const { events, truncated } = await listAuditEvents(db, auditFilterFromQuery(req.query), MAX_EXPORT_ROWS);
+      if (truncated)
+        throw new HttpError(413, 'result_too_large', `the audit log has more than ${MAX_EXPORT_ROWS} rows`);
+      const rows = events.map((e) => AUDIT_CSV_COLUMNS.map((c) => e[c]));
+      const body = toCsv(AUDIT_CSV_COLUMNS, rows, req.query.bom === 1);
+      reply.header('content-disposition', contentDisposition(exportFileName('audit', null, 'en', 'csv')));
+      // ui.md §8: the audit export is never cached.
+      return sendCacheable(req, reply, body, CSV_TYPE, { noStore: true });
     },
   );
 }
