@@ -1,8 +1,9 @@
 import { benchDataLayer, defaultPackDir, type DataBenchResult } from './data-layer.js';
 import { benchHttp, type HttpBenchResult } from './http.js';
+import { benchAsk, type AskBenchResult } from './ask.js';
 
 /**
- * `npm run bench [-- --json] [-- --rounds N]`: figures a later change can be compared with.
+ * `npm run bench [-- --json] [-- --rounds N] [-- --only data|http|ask]`: figures a later change can be compared with.
  * Each figure is printed with its target and the ratio target / measured (≥ 1 meets the target).
  */
 async function main(): Promise<void> {
@@ -16,17 +17,34 @@ async function main(): Promise<void> {
     return;
   }
   const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
-  const out: { data?: DataBenchResult; http?: HttpBenchResult } = {};
+  const out: { data?: DataBenchResult; http?: HttpBenchResult; ask?: AskBenchResult } = {};
   if (only === undefined || only === 'data') out.data = await benchDataLayer({ packDir: defaultPackDir(), rounds });
   if (only === undefined || only === 'http') {
     out.http = await benchHttp({ packDir: defaultPackDir(), connections: 64, duration: 5 });
   }
+  // analysis spec §9: `npm run bench` also runs bench:ask (10 rounds of the /ask questions), whose gate fails the run.
+  if (only === undefined || only === 'ask') out.ask = await benchAsk({ packDir: defaultPackDir(), rounds: 10 });
+  if (out.ask && !out.ask.passed) process.exitCode = 1;
   if (json) {
     process.stdout.write(JSON.stringify(out, null, 2) + '\n');
     return;
   }
   if (out.data) printData(out.data);
   if (out.http) printHttp(out.http);
+  if (out.ask) printAsk(out.ask);
+}
+
+function printAsk(a: AskBenchResult): void {
+  process.stdout.write(
+    `ask (${a.questions} questions x ${a.rounds} rounds, sequential, one worker, ${a.server.mode}, audit in ${a.audit.store})\n`,
+  );
+  const ratio = a.gate.p95_ms_below / a.latency_ms.p95;
+  process.stdout.write(
+    `  POST /api/v1/ask p50 ${a.latency_ms.p50} ms  p95 ${a.latency_ms.p95} ms   target p95 < ${a.gate.p95_ms_below} ms ratio ${ratio.toFixed(2)} ${a.gate.passed ? 'ok' : 'SLOW'}\n`,
+  );
+  process.stdout.write(
+    `  machine: ${a.machine.cpus} cpus, load average ${a.machine.loadavg_start.join(' ')} -> ${a.machine.loadavg_end.join(' ')}; errors ${a.errors.length}, misrouted ${a.misrouted.length}\n`,
+  );
 }
 
 function printHttp(h: HttpBenchResult): void {

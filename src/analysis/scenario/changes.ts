@@ -19,7 +19,7 @@ export type ChangeMode = 'by' | 'to' | 'rate';
 /** A change expression as the router extracts it (§2.5). */
 export interface ChangeExpression {
   metric?: string | null;
-  direction: 1 | -1;
+  direction: 1 | 0 | -1;
   /** The number as written (non-negative); the direction carries the sign. */
   magnitude: number;
   unit: ChangeUnit;
@@ -42,7 +42,11 @@ export function changeProblem(change: ChangeExpression, metric: SeriesMetric): s
   if (typeof change.magnitude !== 'number' || !Number.isFinite(change.magnitude) || change.magnitude < 0) {
     return 'the change needs a finite, non-negative number';
   }
-  if (change.direction !== 1 && change.direction !== -1) return 'the change direction must be 1 or -1';
+  // Direction 0 is only "no change" (magnitude 0), the comparator the router adds to scenario.compare.
+  const noChange = change.direction === 0 && change.magnitude === 0;
+  if (change.direction !== 1 && change.direction !== -1 && !noChange) {
+    return 'the change direction must be 1 or -1 (or 0 with magnitude 0 for no change)';
+  }
   if (change.metric !== undefined && change.metric !== null && change.metric !== '') {
     const m = resolveMetric(change.metric);
     if (m === null) return `the change names an unsupported metric (${change.metric})`;
