@@ -177,6 +177,49 @@ function backtestDerived(series: LoadedSeries, fc: BaselineForecast, extra: Reco
   });
 }
 
+/**
+ * The `forecast_baseline` derived result of a forecast; Scenario cites the same record for its baseline, so both
+ * agents build it here and their ids agree.
+ */
+export function forecastBaselineDerived(
+  series: LoadedSeries,
+  fc: BaselineForecast,
+  horizon: number,
+  steps: number,
+): DerivedResult {
+  const unit = series.unit;
+  const first = fc.rows[0]!;
+  const last = fc.rows[fc.rows.length - 1]!;
+  return derive({
+    operation: 'forecast_baseline',
+    inputs: [series.result],
+    params: {
+      metric: series.metric,
+      sector: series.sector,
+      frequency: series.frequency,
+      horizon_months: horizon,
+      steps,
+      chosen_method: fc.chosen_method,
+      train_start_period: fc.train_start_period,
+      mad0: fc.mad0,
+      hw1: fc.hw1,
+      latest_value: series.values[series.values.length - 1]!,
+      forecast_first: first.yhat,
+      forecast_final: last.yhat,
+      lo_final: last.lo,
+      hi_final: last.hi,
+    },
+    fields: [
+      { name: 'step', unit: 'count', kind: 'level' },
+      { name: 'period', unit: 'text', kind: 'level' },
+      { name: 'yhat', unit, kind: 'level' },
+      { name: 'lo', unit, kind: 'level' },
+      { name: 'hi', unit, kind: 'level' },
+    ],
+    rows: fc.rows.map((r) => ({ step: r.step, period: r.period, yhat: r.yhat, lo: r.lo, hi: r.hi })),
+  });
+}
+
 /** Predictor.forecast: the backtest-chosen baseline method with MAD intervals. */
 export async function forecast(client: DataClient, params: ForecastParams): Promise<AgentResult> {
   const horizon = horizonOf(params);
@@ -209,34 +252,7 @@ export async function forecast(client: DataClient, params: ForecastParams): Prom
   const bt = backtestDerived(series, fc, {});
   const first = fc.rows[0]!;
   const lastRow = fc.rows[fc.rows.length - 1]!;
-  const fd = derive({
-    operation: 'forecast_baseline',
-    inputs: [series.result],
-    params: {
-      metric: p.metric,
-      sector: p.sector,
-      frequency: series.frequency,
-      horizon_months: horizon,
-      steps,
-      chosen_method: fc.chosen_method,
-      train_start_period: fc.train_start_period,
-      mad0: fc.mad0,
-      hw1: fc.hw1,
-      latest_value: series.values[series.values.length - 1]!,
-      forecast_first: first.yhat,
-      forecast_final: lastRow.yhat,
-      lo_final: lastRow.lo,
-      hi_final: lastRow.hi,
-    },
-    fields: [
-      { name: 'step', unit: 'count', kind: 'level' },
-      { name: 'period', unit: 'text', kind: 'level' },
-      { name: 'yhat', unit, kind: 'level' },
-      { name: 'lo', unit, kind: 'level' },
-      { name: 'hi', unit, kind: 'level' },
-    ],
-    rows: fc.rows.map((r) => ({ step: r.step, period: r.period, yhat: r.yhat, lo: r.lo, hi: r.hi })),
-  });
+  const fd = forecastBaselineDerived(series, fc, horizon, steps);
   const lines = [`**Forecast: ${describeSeries(series)}.**`];
   if (fc.backtested && chosenBacktest) {
     lines.push(

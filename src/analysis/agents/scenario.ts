@@ -40,7 +40,7 @@ import {
   type SeriesFrequency,
 } from '../series.js';
 import { WarningCollector } from '../warnings.js';
-import { FORECAST_MIN_POINTS } from './predictor.js';
+import { FORECAST_MIN_POINTS, forecastBaselineDerived } from './predictor.js';
 import { changeProblem, compareSpecsFromChanges, specFromChanges, type ChangeExpression } from '../scenario/changes.js';
 import {
   checkScenarioSpec,
@@ -220,40 +220,6 @@ function stepsFor(frequency: SeriesFrequency, horizon: number): number {
   return frequency === 'monthly' ? horizon : Math.ceil(horizon / 12);
 }
 
-function forecastDerived(series: LoadedSeries, fc: BaselineForecast, horizon: number, steps: number): DerivedResult {
-  const unit = series.unit;
-  const first = fc.rows[0]!;
-  const last = fc.rows[fc.rows.length - 1]!;
-  return derive({
-    operation: 'forecast_baseline',
-    inputs: [series.result],
-    params: {
-      metric: series.metric,
-      sector: series.sector,
-      frequency: series.frequency,
-      horizon_months: horizon,
-      steps,
-      chosen_method: fc.chosen_method,
-      train_start_period: fc.train_start_period,
-      mad0: fc.mad0,
-      hw1: fc.hw1,
-      latest_value: series.values[series.values.length - 1]!,
-      forecast_first: first.yhat,
-      forecast_final: last.yhat,
-      lo_final: last.lo,
-      hi_final: last.hi,
-    },
-    fields: [
-      { name: 'step', unit: 'count', kind: 'level' },
-      { name: 'period', unit: 'text', kind: 'level' },
-      { name: 'yhat', unit, kind: 'level' },
-      { name: 'lo', unit, kind: 'level' },
-      { name: 'hi', unit, kind: 'level' },
-    ],
-    rows: fc.rows.map((r) => ({ step: r.step, period: r.period, yhat: r.yhat, lo: r.lo, hi: r.hi })),
-  });
-}
-
 async function loadSectorSeries(
   client: DataClient,
   metric: SeriesMetric,
@@ -278,7 +244,7 @@ function forecastFrom(series: LoadedSeries | null, horizon: number, w: WarningCo
     periods: fc.rows.map((r) => r.period),
     values: fc.rows.map((r) => r.yhat),
     lastActual: series.values[series.values.length - 1]!,
-    derived: forecastDerived(series, fc, horizon, steps),
+    derived: forecastBaselineDerived(series, fc, horizon, steps),
   };
 }
 
