@@ -21,11 +21,8 @@ const FILTERS = ['from', 'to', 'action', 'principal_hash', 'resource', 'outcome'
 
 export function adminAuditPage(main: HTMLElement, ctx: PageContext): void {
   ctx.heading(t('audit.title'));
-  const now = new Date();
-  const values: Record<string, string> = {
-    from: new Date(now.getTime() - 86_400_000).toISOString().slice(0, 16),
-    to: now.toISOString().slice(0, 16),
-  };
+  // datetime-local inputs hold local wall-clock time; "to" stays open (up to now) unless the user sets it.
+  const values: Record<string, string> = { from: localMinute(new Date(Date.now() - 86_400_000)) };
   const cursors: (string | null)[] = [null];
   const region = h('div', { class: 'region' });
   const status = h('div', { 'aria-live': 'polite' });
@@ -59,7 +56,10 @@ export function adminAuditPage(main: HTMLElement, ctx: PageContext): void {
     for (const { name, input } of inputs) {
       const v = input.value.trim();
       if (v === '') continue;
-      out[name] = name === 'from' || name === 'to' ? new Date(v).toISOString() : v;
+      if (name === 'from') out[name] = new Date(v).toISOString();
+      // A minute entered as "to" includes that whole minute.
+      else if (name === 'to') out[name] = new Date(new Date(v).getTime() + 59_999).toISOString();
+      else out[name] = v;
     }
     return out;
   };
@@ -161,4 +161,10 @@ export function adminAuditPage(main: HTMLElement, ctx: PageContext): void {
   });
   main.append(form, h('div', { class: 'actions' }, exportButton), status, region);
   load();
+}
+
+/** `YYYY-MM-DDTHH:mm` in the browser's local time zone, the value format of a datetime-local input. */
+function localMinute(d: Date): string {
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
