@@ -126,6 +126,13 @@ function sameHex(a: string, b: string): boolean {
   return timingSafeEqual(Buffer.from(a, 'hex'), Buffer.from(b, 'hex'));
 }
 
+/** Constant-time equality of two strings of equal length; different lengths are simply unequal. */
+function sameText(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
 function grantedRoles(roles: readonly string[]): Role[] {
   // A row edited by hand may hold unknown role names; they grant nothing.
   return [...new Set(roles.filter(isRole))];
@@ -159,6 +166,8 @@ export class ApiKeyStore {
   private readonly onError: (err: unknown) => void;
   /** key_id → in-flight or settled lookup; the TTL runs from the moment the lookup started. */
   private readonly lookups: LRUCache<string, Promise<StoredKey | null>> | undefined;
+  /** The key and principal last verified against a cached row; it goes when the row leaves the lookup cache. */
+  private readonly verified = new WeakMap<StoredKey, { key: string; principal: Principal }>();
   /** key_id → wall-clock ms of this process's last `last_used_at` write. */
   private readonly touched = new LRUCache<string, number>({ max: DEFAULT_CACHE_MAX });
   private readonly pending = new Set<Promise<void>>();
@@ -238,13 +247,24 @@ export class ApiKeyStore {
     if (keyId === null) return null;
     const row = await this.lookup(keyId);
     if (row === null) return null;
+    const now = this.now();
+    // A key already verified against this cached row skips the keyed hash until the row leaves the cache.
+    const known = this.verified.get(row);
+    if (known !== undefined && sameText(known.key, key)) {
+      if (!isUsable(row, now)) return null;
+      this.touch(row, now);
+      return known.principal;
+    }
     const pepper = this.pepperFor(row.pepper_fp);
     if (pepper === undefined || !sameHex(hashKey(pepper, key), row.hash)) return null;
-    const now = this.now();
     if (!isUsable(row, now)) return null;
     if (pepper !== this.pepper) await this.rehash(row, key);
     this.touch(row, now);
-    return createPrincipal({ kind: 'api_key', subject: row.label, roles: grantedRoles(row.roles), keyId });
+    const principal = Object.freeze(
+      createPrincipal({ kind: 'api_key', subject: row.label, roles: grantedRoles(row.roles), keyId }),
+    );
+    if (this.lookups !== undefined && pepper === this.pepper) this.verified.set(row, { key, principal });
+    return principal;
   }
 
   /** Metadata of an unrevoked, unexpired key (same cache as verify); for sessions tied to a key. */

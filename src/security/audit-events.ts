@@ -37,9 +37,17 @@ export interface AuditLogger {
 
 /** Pseudonymous client address: first 12 hex digits of SHA-256 of the canonical address (§3.9). */
 export function clientIpHash(ip: string): string {
+  const known = ipHashes.get(ip);
+  if (known !== undefined) return known;
   const address = canonicalIp(ip) ?? ip.trim();
-  return createHash('sha256').update(address).digest('hex').slice(0, 12);
+  const hash = createHash('sha256').update(address).digest('hex').slice(0, 12);
+  if (ipHashes.size >= 10_000) ipHashes.clear();
+  ipHashes.set(ip, hash);
+  return hash;
 }
+
+/** Recent answers of clientIpHash: a worker sees the same few peers (proxies, load balancers) again and again. */
+const ipHashes = new Map<string, string>();
 
 const COLUMNS = [
   'ts',

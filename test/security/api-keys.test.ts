@@ -283,7 +283,12 @@ describe('ApiKeyStore', () => {
     const forged = `qnwis_${record.key_id}_${randomBytes(32).toString('base64url')}`;
     expect(await store.verify(forged)).toBeNull();
     expect(statements).toHaveLength(1); // one lookup, no last_used_at write
-    expect(await store.verify(key)).not.toBeNull();
+    const principal = await store.verify(key);
+    expect(principal?.key_id).toBe(record.key_id);
+    // once the real key has verified against the cached row, a forged one under the same key_id still fails
+    expect(await store.verify(forged)).toBeNull();
+    expect(await store.verify(`${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}`)).toBeNull();
+    expect(await store.verify(key)).toBe(principal);
     expect(await new ApiKeyStore({ db: worker1, pepper: PEPPER_B }).verify(key)).toBeNull();
   });
 

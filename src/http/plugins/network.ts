@@ -4,6 +4,8 @@ import net from 'node:net';
 export class CidrList {
   private readonly list = new net.BlockList();
   readonly empty: boolean;
+  /** Answers per address: a worker sees few distinct peers, and BlockList.check allocates on every call. */
+  private readonly answers = new Map<string, boolean>();
 
   constructor(cidrs: readonly string[]) {
     for (const cidr of cidrs) {
@@ -17,6 +19,15 @@ export class CidrList {
 
   has(address: string | undefined): boolean {
     if (!address) return false;
+    const known = this.answers.get(address);
+    if (known !== undefined) return known;
+    const answer = this.check(address);
+    if (this.answers.size >= 10_000) this.answers.clear();
+    this.answers.set(address, answer);
+    return answer;
+  }
+
+  private check(address: string): boolean {
     const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
     if (mapped) return this.list.check(mapped[1]!, 'ipv4');
     if (net.isIPv4(address)) return this.list.check(address, 'ipv4');
