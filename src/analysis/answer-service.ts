@@ -21,6 +21,7 @@ import type { Citable, VerificationResult } from './verify/types.js';
 import { redactText } from './verify/privacy.js';
 import { scoreConfidence } from './confidence.js';
 import type { AuditStore } from './audit/store.js';
+import type { Evidence } from './audit/evidence.js';
 import { buildAnswerAuditRecord, buildEvidence } from './audit/manifest.js';
 import type { AuditRecord } from './audit/manifest.js';
 
@@ -225,7 +226,7 @@ export class AnswerService {
       endpoint: string;
       question: string | null;
       params_used: Record<string, unknown> | null;
-      evidence: () => Record<string, unknown[]>;
+      evidence: () => Evidence;
     },
   ): Promise<AnswerEnvelope> {
     const failed = (): AnswerEnvelope => ({

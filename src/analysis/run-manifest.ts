@@ -4,6 +4,7 @@
  * null and adds AUDIT_WRITE_FAILED.
  */
 import type { AnalysisContext, AnswerService } from './answer-service.js';
+import type { Evidence } from './audit/evidence.js';
 import { buildAuditRecord } from './audit/manifest.js';
 import type { Citation } from './render/envelope-types.js';
 import { redactText } from './verify/privacy.js';
@@ -27,7 +28,7 @@ export interface RunManifestInput {
   confidence: { score: number; band: string } | null;
   /** The response body; its request_id, audit_id and timings_ms are not digested. */
   answer: object;
-  evidence: Readonly<Record<string, readonly unknown[]>>;
+  evidence: Evidence;
 }
 
 /** Stores the manifest; returns its audit_id, or null when there is no store or the write failed. */

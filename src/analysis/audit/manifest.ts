@@ -3,10 +3,12 @@
  * make later tampering detectable. created_at is the only wall-clock value and lives only here, never in the answer.
  */
 import { randomUUID } from 'node:crypto';
-import type { DerivedResult, QueryResult } from '../model.js';
 import { jsonSafe } from '../derived.js';
 import type { AnswerEnvelope } from '../render/envelope-types.js';
 import { answerDigest, manifestDigest, manifestHmac } from './digest.js';
+import { sortedEvidence, type Evidence } from './evidence.js';
+
+export { buildEvidence } from './evidence.js';
 
 export interface AuditManifest {
   audit_id: string;
@@ -70,7 +72,7 @@ export interface AuditRecord {
   manifest: AuditManifest;
   answer: Record<string, unknown>;
   /** Cited result id → its full rows. */
-  evidence: Record<string, unknown[]>;
+  evidence: Evidence;
 }
 
 /** Redacts personal data from a question before it is stored (§5.4); supplied by the verification layer. */
@@ -96,7 +98,7 @@ export interface ManifestInput {
   confidence: { score: number; band: string } | null;
   /** The full response body; its request_id, audit_id and timings_ms (at any depth) are not digested. */
   answer: object;
-  evidence: Readonly<Record<string, readonly unknown[]>>;
+  evidence: Evidence;
   /** QNWIS_AUDIT_HMAC_KEY as configured; without it hmac_sha256 is null. */
   hmacKey: string | null | undefined;
   /** Source of created_at (default: the wall clock). */
@@ -181,19 +183,8 @@ export function buildAuditRecord(input: ManifestInput): AuditRecord {
     hmac_sha256: manifest.hmac_sha256,
     manifest,
     answer,
-    evidence: sortedRecord(jsonSafe(input.evidence) as Record<string, unknown[]>),
+    evidence: sortedEvidence(input.evidence),
   };
-}
-
-/** Evidence (§6): the full rows of every cited result, as plain objects, keyed by id in id order. */
-export function buildEvidence(
-  queries: readonly QueryResult[],
-  derived: readonly DerivedResult[],
-): Record<string, unknown[]> {
-  const out: Record<string, unknown[]> = {};
-  for (const q of queries) out[q.query_id] = q.rows.map((row) => Object.fromEntries(row));
-  for (const d of derived) if (!(d.id in out)) out[d.id] = d.rows.map((row) => ({ ...row }));
-  return sortedRecord(out);
 }
 
 export interface AnswerAuditContext {
@@ -204,7 +195,7 @@ export interface AnswerAuditContext {
   code_version: string;
   /** Used when the answer has no router (agent endpoints): the agent's effective parameters. */
   params_used?: Record<string, unknown> | null;
-  evidence: Readonly<Record<string, readonly unknown[]>>;
+  evidence: Evidence;
   hmacKey: string | null | undefined;
   now?: () => Date;
   newAuditId?: () => string;

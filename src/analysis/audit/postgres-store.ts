@@ -3,6 +3,7 @@
  * Works on both backends of src/db (node-postgres and PGlite).
  */
 import type { Executor } from '../../db/database.js';
+import { evidenceJson, type Evidence } from './evidence.js';
 import { MANIFEST_FIELDS, type AuditManifest, type AuditRecord } from './manifest.js';
 import { AuditStoreError, checkRecord, normalizeAuditId, type AuditStore } from './store.js';
 
@@ -59,7 +60,7 @@ function toRecord(row: Row): AuditRecord {
     hmac_sha256: row.hmac_sha256,
     manifest: orderedManifest(row.manifest),
     answer: row.answer as Record<string, unknown>,
-    evidence: row.evidence as Record<string, unknown[]>,
+    evidence: row.evidence as Evidence,
   };
 }
 
@@ -84,7 +85,7 @@ export class PostgresAuditStore implements AuditStore {
         record.hmac_sha256,
         JSON.stringify(record.manifest),
         JSON.stringify(record.answer),
-        JSON.stringify(record.evidence),
+        evidenceJson(record.evidence),
       ],
       { operation: 'audit_manifest' },
     );

@@ -2,6 +2,7 @@
  * Where audit records live (analysis spec §6): the store interface, its typed error, and the in-memory store used by
  * unit tests, which behaves like the Postgres store (copies in and out, duplicate ids refused, jsonb's text rules).
  */
+import { evidenceHasNul } from './evidence.js';
 import type { AuditRecord } from './manifest.js';
 
 export interface AuditStore {
@@ -57,7 +58,7 @@ export function checkRecord(record: AuditRecord): string {
   if (hasNul([record.request_id, record.endpoint, record.intent, record.registry_version, record.code_version])) {
     fail('a text column contains U+0000');
   }
-  if (hasNul(record.query_ids) || hasNul(record.manifest) || hasNul(record.answer) || hasNul(record.evidence)) {
+  if (hasNul(record.query_ids) || hasNul(record.manifest) || hasNul(record.answer) || evidenceHasNul(record.evidence)) {
     fail('a JSON value contains U+0000');
   }
   return id;
