@@ -200,6 +200,7 @@ describe('Ask', () => {
       expect(await page.locator('.answer .status-line').textContent()).toBe('Answered');
       const metricRows = expected.findings.reduce((n, f) => n + f.metrics.length + 1, 0);
       expect(await page.locator('.answer table tbody tr').count()).toBe(metricRows);
+      expect(await page.locator('.answer table').textContent()).not.toMatch(/NaN|undefined/);
       expect(await page.locator('.answer .badge[class*="band-"]').textContent()).toBe(
         `${expected.confidence!.band} ${expected.confidence!.score}/100`,
       );

@@ -26,7 +26,7 @@ interface Answer {
   question: string;
   intent: string | null;
   executive_summary: { text: string; primary_insight: string | null };
-  findings: { title: string; summary: string; metrics: { name: string; value: number; unit: string | null }[] }[];
+  findings: { title: string; summary: string; metrics: { name: string; value: number | string | null; unit: string | null }[] }[];
   citations: {
     query_id: string;
     dataset_id: string;
@@ -204,7 +204,7 @@ export function askPage(main: HTMLElement, ctx: PageContext): void {
                 'tr',
                 {},
                 h('th', { scope: 'row', class: 'mono' }, m.name),
-                h('td', {}, fmtNum(m.value, 2)),
+                h('td', {}, typeof m.value === 'string' ? m.value : fmtNum(m.value, 2)),
                 h('td', {}, m.unit ?? '–'),
               ),
             ),
