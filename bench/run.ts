@@ -1,9 +1,10 @@
 import { benchDataLayer, defaultPackDir, type DataBenchResult } from './data-layer.js';
 import { benchHttp, type HttpBenchResult } from './http.js';
 import { benchAsk, type AskBenchResult } from './ask.js';
+import { benchWeb, type WebBenchResult } from './web.js';
 
 /**
- * `npm run bench [-- --json] [-- --rounds N] [-- --only data|http|ask]`: figures a later change can be compared with.
+ * `npm run bench [-- --json] [-- --rounds N] [-- --only data|http|ask|web]`: figures a later change can be compared with.
  * Each figure is printed with its target and the ratio target / measured (≥ 1 meets the target).
  */
 async function main(): Promise<void> {
@@ -17,7 +18,7 @@ async function main(): Promise<void> {
     return;
   }
   const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
-  const out: { data?: DataBenchResult; http?: HttpBenchResult; ask?: AskBenchResult } = {};
+  const out: { data?: DataBenchResult; http?: HttpBenchResult; ask?: AskBenchResult; web?: WebBenchResult } = {};
   if (only === undefined || only === 'data') out.data = await benchDataLayer({ packDir: defaultPackDir(), rounds });
   if (only === undefined || only === 'http') {
     out.http = await benchHttp({ packDir: defaultPackDir(), connections: 64, duration: 5 });
@@ -25,6 +26,8 @@ async function main(): Promise<void> {
   // analysis spec §9: `npm run bench` also runs bench:ask (10 rounds of the /ask questions), whose gate fails the run.
   if (only === undefined || only === 'ask') out.ask = await benchAsk({ packDir: defaultPackDir(), rounds: 10 });
   if (out.ask && !out.ask.passed) process.exitCode = 1;
+  // issue 7: the dashboard's first load in headless Chromium (5 fresh browser contexts per page).
+  if (only === undefined || only === 'web') out.web = await benchWeb({ packDir: defaultPackDir(), loads: 5 });
   if (json) {
     process.stdout.write(JSON.stringify(out, null, 2) + '\n');
     return;
@@ -32,6 +35,42 @@ async function main(): Promise<void> {
   if (out.data) printData(out.data);
   if (out.http) printHttp(out.http);
   if (out.ask) printAsk(out.ask);
+  if (out.web) printWeb(out.web);
+}
+
+const kb = (bytes: number): string => (bytes / 1024).toFixed(1);
+
+function printWeb(w: WebBenchResult): void {
+  const o = w.overview;
+  process.stdout.write(
+    `web (headless ${w.browser}, first load of Overview, ${w.loads_per_page} fresh loads after ${w.warmup_loads_per_page} warm-up, signed in)\n`,
+  );
+  const how = {
+    measured: 'as sent by the server',
+    mixed: 'as sent where the server compressed, zlib gzip of the other bodies',
+    computed: 'the server sends no content-encoding: zlib gzip of each body',
+  }[w.gzipped_figure];
+  process.stdout.write(
+    `  bytes transferred ${kb(o.gzipped_bytes)} KB (gzipped, ${how}), ${kb(o.transferred_bytes)} KB as sent   target < ${w.target.first_page_gzipped_kb_below} KB ratio ${w.target.ratio.toFixed(2)} ${w.target.passed ? 'ok' : 'MISSED'}\n`,
+  );
+  const types = Object.entries(o.by_type)
+    .map(([type, t]) => `${type} ${t.requests} ${kb(t.gzipped_bytes)}/${kb(t.transferred_bytes)} KB`)
+    .join(', ');
+  const [lo, hi] = o.gzipped_bytes_range;
+  if (o.requests_range[0] !== o.requests_range[1]) {
+    process.stdout.write(
+      `  over the ${w.loads_per_page} loads: ${o.requests_range.join('-')} requests, ${kb(lo)}-${kb(hi)} KB gzipped before the first chart\n`,
+    );
+  }
+  process.stdout.write(`  requests ${o.requests} until the first chart (gzipped/as sent: ${types})\n`);
+  const t = o.time_to_first_chart_ms;
+  process.stdout.write(
+    `  time to first chart p50 ${t.p50} ms (min ${t.min}, max ${t.max}; ${o.first_chart.note}, ${o.first_chart.selector}); DOMContentLoaded p50 ${o.dom_content_loaded_ms_p50} ms\n`,
+  );
+  const s = w.sectors;
+  process.stdout.write(
+    `  Sectors, first SVG chart (${s.first_chart.selector}): p50 ${s.time_to_first_chart_ms.p50} ms (min ${s.time_to_first_chart_ms.min}, max ${s.time_to_first_chart_ms.max}), ${s.requests} requests, ${kb(s.gzipped_bytes)} KB gzipped, ${kb(s.transferred_bytes)} KB as sent\n`,
+  );
 }
 
 function printAsk(a: AskBenchResult): void {

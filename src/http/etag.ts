@@ -28,6 +28,12 @@ export function ifNoneMatchHits(header: string | undefined, etag: string): boole
   return false;
 }
 
+/** Adds header names to `Vary`, keeping what an earlier stage (CORS) put there. */
+export function addVary(reply: FastifyReply, names: string): void {
+  const vary = reply.getHeader('vary');
+  reply.header('vary', typeof vary === 'string' && vary !== '' ? `${vary}, ${names}` : names);
+}
+
 /**
  * Sends a cacheable GET body: ETag, `Cache-Control` (private, max-age=60 unless `noStore`) and `Vary`; answers 304
  * with the same headers and no body when If-None-Match matches. Returns the reply for `return` from a handler.
@@ -40,11 +46,8 @@ export function sendCacheable(
   opts: { noStore?: boolean } = {},
 ): FastifyReply {
   const etag = etagOf(body);
-  const vary = reply.getHeader('vary');
-  reply
-    .header('etag', etag)
-    .header('cache-control', opts.noStore ? 'no-store' : DATA_CACHE_CONTROL)
-    .header('vary', typeof vary === 'string' && vary !== '' ? `${vary}, ${DATA_VARY}` : DATA_VARY);
+  addVary(reply, DATA_VARY);
+  reply.header('etag', etag).header('cache-control', opts.noStore ? 'no-store' : DATA_CACHE_CONTROL);
   if (ifNoneMatchHits(req.headers['if-none-match'], etag)) {
     return reply.code(304).send();
   }

@@ -1,12 +1,15 @@
 /**
  * The dashboard shell and its assets (ui.md §2.2): `/app/assets/*` from memory (loaded once at start-up, so no request
  * value ever names a file), every other `/app/*` path gets `index.html` with the request's CSP nonce and the
- * language cookie applied. Without a build the routes answer 503 "UI assets not built" and the API keeps working.
+ * language cookie applied. Text assets are compressed once at start-up (Brotli and gzip) and sent in the encoding the
+ * client accepts. Without a build the routes answer 503 "UI assets not built" and the API keeps working.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { HttpError } from '../errors.js';
+import { addVary } from '../etag.js';
 
 export interface WebRoutesOptions {
   /** The Vite output directory (QNWIS_WEB_DIST, default dist/web). */
@@ -31,9 +34,54 @@ const TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
+/** Types worth compressing (fonts are WOFF2, already compressed). */
+const COMPRESSIBLE = /^(?:text\/|application\/json|image\/svg\+xml)/;
+
 interface Asset {
   body: Buffer;
   type: string;
+  /** Present when the encoding makes the body at least 10 % smaller. */
+  br?: Buffer;
+  gzip?: Buffer;
+}
+
+function compressed(body: Buffer, type: string): Pick<Asset, 'br' | 'gzip'> {
+  if (!COMPRESSIBLE.test(type)) return {};
+  const worth = (c: Buffer): Buffer | undefined => (c.length <= body.length * 0.9 ? c : undefined);
+  const br = worth(
+    zlib.brotliCompressSync(body, {
+      params: {
+        [zlib.constants.BROTLI_PARAM_QUALITY]: zlib.constants.BROTLI_MAX_QUALITY,
+        [zlib.constants.BROTLI_PARAM_SIZE_HINT]: body.length,
+      },
+    }),
+  );
+  const gzip = worth(zlib.gzipSync(body, { level: zlib.constants.Z_BEST_COMPRESSION }));
+  return { ...(br ? { br } : {}), ...(gzip ? { gzip } : {}) };
+}
+
+/** Codings of an Accept-Encoding header with a non-zero q (RFC 9110 §12.5.3); `*` stands for any coding. */
+export function acceptedEncodings(header: string | undefined): Set<string> {
+  const out = new Set<string>();
+  for (const part of (header ?? '').split(',')) {
+    const [coding, ...params] = part.split(';').map((x) => x.trim().toLowerCase());
+    if (!coding) continue;
+    const q = params.find((p) => p.startsWith('q='));
+    if (q !== undefined && !(Number(q.slice(2)) > 0)) continue;
+    out.add(coding);
+  }
+  return out;
+}
+
+/** The body to send and its Content-Encoding: Brotli, then gzip, then identity. */
+export function negotiate(asset: Asset, acceptEncoding: string | undefined): { body: Buffer; encoding?: string } {
+  if (asset.br === undefined && asset.gzip === undefined) return { body: asset.body };
+  const accepted = acceptedEncodings(acceptEncoding);
+  const any = accepted.has('*');
+  if (asset.br && (accepted.has('br') || any)) return { body: asset.br, encoding: 'br' };
+  if (asset.gzip && (accepted.has('gzip') || accepted.has('x-gzip') || any))
+    return { body: asset.gzip, encoding: 'gzip' };
+  return { body: asset.body };
 }
 
 /** The built app as loaded at start-up; null when `dist/web` (or its index.html) is missing. */
@@ -51,7 +99,8 @@ function walk(dir: string, prefix: string, into: Map<string, Asset>): void {
     else if (entry.isFile()) {
       const type = TYPES[path.extname(entry.name).toLowerCase()];
       if (type === undefined || fs.statSync(full).size > MAX_ASSET_BYTES) continue;
-      into.set(rel, { body: fs.readFileSync(full), type });
+      const body = fs.readFileSync(full);
+      into.set(rel, { body, type, ...compressed(body, type) });
     }
   }
 }
@@ -107,7 +156,11 @@ export async function webRoutes(app: FastifyInstance, opts: WebRoutesOptions): P
     const asset = bundle.assets.get(req.params['*']);
     if (asset === undefined) throw new HttpError(404, 'not_found', 'no such asset');
     reply.type(asset.type).header('cache-control', IMMUTABLE);
-    return reply.send(asset.body);
+    if (asset.br === undefined && asset.gzip === undefined) return reply.send(asset.body);
+    const { body, encoding } = negotiate(asset, req.headers['accept-encoding']);
+    addVary(reply, 'Accept-Encoding');
+    if (encoding !== undefined) reply.header('content-encoding', encoding);
+    return reply.send(body);
   });
 
   app.get('/app/*', async (req, reply) => {
