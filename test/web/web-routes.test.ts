@@ -11,7 +11,9 @@ const dist = fs.mkdtempSync(path.join(os.tmpdir(), 'qnwis-web-dist-'));
 const INDEX =
   '<!doctype html>\n<html lang="en" dir="ltr"><head><meta property="csp-nonce" nonce="__QNWIS_CSP_NONCE__">' +
   '<script type="module" src="/app/assets/index-abc.js" nonce="__QNWIS_CSP_NONCE__"></script></head><body></body></html>';
-const BIG_JS = Array.from({ length: 400 }, (_, i) => `export const v${i} = "value ${i} ${'x'.repeat(i % 7)}";`).join('\n');
+const BIG_JS = Array.from({ length: 400 }, (_, i) => `export const v${i} = "value ${i} ${'x'.repeat(i % 7)}";`).join(
+  '\n',
+);
 let t: TestApp;
 let missing: TestApp;
 

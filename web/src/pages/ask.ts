@@ -26,7 +26,11 @@ interface Answer {
   question: string;
   intent: string | null;
   executive_summary: { text: string; primary_insight: string | null };
-  findings: { title: string; summary: string; metrics: { name: string; value: number | string | null; unit: string | null }[] }[];
+  findings: {
+    title: string;
+    summary: string;
+    metrics: { name: string; value: number | string | null; unit: string | null }[];
+  }[];
   citations: {
     query_id: string;
     dataset_id: string;
