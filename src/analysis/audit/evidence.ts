@@ -44,7 +44,8 @@ function byCodeUnits(a: string, b: string): number {
 /** Evidence of the cited results: query rows as plain objects (column order kept), then derived rows not yet present. */
 export function buildEvidence(queries: readonly QueryResult[], derived: readonly DerivedResult[]): Evidence {
   const out: Record<string, readonly unknown[]> = {};
-  for (const q of queries) out[q.query_id] = prepare(q.rows, (row: Map<string, unknown>) => Object.fromEntries(row)).rows;
+  for (const q of queries)
+    out[q.query_id] = prepare(q.rows, (row: Map<string, unknown>) => Object.fromEntries(row)).rows;
   for (const d of derived) {
     if (!(d.id in out)) out[d.id] = prepare(d.rows, (row: Record<string, unknown>) => ({ ...row })).rows;
   }
@@ -60,9 +61,7 @@ export function sortedEvidence(evidence: Evidence): Evidence {
 
 /** The evidence as JSON text, from the remembered text of each row array. */
 export function evidenceJson(evidence: Evidence): string {
-  const parts = Object.keys(evidence).map(
-    (id) => `${JSON.stringify(id)}:${prepare(evidence[id]!, (row) => row).json}`,
-  );
+  const parts = Object.keys(evidence).map((id) => `${JSON.stringify(id)}:${prepare(evidence[id]!, (row) => row).json}`);
   return `{${parts.join(',')}}`;
 }
 

@@ -54,7 +54,15 @@ describe('audit evidence', () => {
     expect(Object.isFrozen(first.q![0])).toBe(true);
     expect(sortedEvidence(first).q).toBe(first.q);
     // a different array with equal content is prepared on its own
-    const copy = buildEvidence([queryResult('q', cached.map((r) => new Map(r)))], []);
+    const copy = buildEvidence(
+      [
+        queryResult(
+          'q',
+          cached.map((r) => new Map(r)),
+        ),
+      ],
+      [],
+    );
     expect(copy.q).not.toBe(first.q);
     expect(copy.q).toEqual(first.q);
   });
