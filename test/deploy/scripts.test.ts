@@ -17,6 +17,7 @@ const SCRIPT_FILES = [
   'scripts/pg_backup.sh',
   'scripts/pg_restore.sh',
   'scripts/lib/common.sh',
+  'scripts/make-web-fonts.sh',
 ];
 const DUMP_NAME = /^qnwis_\d{8}_\d{6}\.dump$/;
 
