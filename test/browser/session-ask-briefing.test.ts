@@ -300,6 +300,8 @@ describe('Queries, Briefing, Admin', () => {
       expect(key).toMatch(/^qnwis_[0-9a-f]{12}_/);
       const keyId = key.split('_')[1]!;
       await page.locator('dialog[open]').getByRole('button', { name: 'Close' }).click();
+      // the dialog's close event (which removes it and the key with it) is dispatched as a separate task
+      await page.locator('dialog').waitFor({ state: 'detached', timeout: 5000 });
       expect(await page.locator('dialog input[readonly]').count()).toBe(0);
 
       const second = await signIn(key);
