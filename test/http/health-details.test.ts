@@ -180,6 +180,11 @@ function shape(d: Details): Component[] {
   ) as Component[];
 }
 
+/** The postgres component of a server that could not be reached for the given reason. */
+function postgresDown(failure: string): Record<string, unknown> {
+  return { name: 'postgres', status: 'down', mode: 'postgres', latency_ms: null, failure };
+}
+
 describe('health details (service spec §4.2)', () => {
   it('is ok with PostgreSQL and Redis up: every component, migrations counted, uptime from the start time', async () => {
     const d = await details({}, Date.now() - 65_500);
@@ -297,13 +302,7 @@ describe('health details (service spec §4.2)', () => {
     closers.push(() => refused.close());
     const d = await details({ db: refused });
     expect(d.status).toBe('down');
-    expect(component(d, 'postgres')).toEqual({
-      name: 'postgres',
-      status: 'down',
-      mode: 'postgres',
-      latency_ms: null,
-      failure: 'connection_refused',
-    });
+    expect(component(d, 'postgres')).toEqual(postgresDown('connection_refused'));
     expect(component(d, 'migrations')).toEqual({ name: 'migrations', status: 'unknown' });
     // Redis is still reported on its own.
     expect(component(d, 'redis').status).toBe('up');
@@ -327,26 +326,14 @@ describe('health details (service spec §4.2)', () => {
     closers.push(() => rejected.close().catch(() => undefined));
     const d = await details({ db: rejected });
     expect(d.status).toBe('down');
-    expect(component(d, 'postgres')).toEqual({
-      name: 'postgres',
-      status: 'down',
-      mode: 'postgres',
-      latency_ms: null,
-      failure: 'auth_failed',
-    });
+    expect(component(d, 'postgres')).toEqual(postgresDown('auth_failed'));
     expect(JSON.stringify(d)).not.toContain('password authentication failed');
   });
 
   it('is down without a database, and while draining even with everything up', async () => {
     const none = await details({ db: undefined, dbMode: 'none' });
     expect(none.status).toBe('down');
-    expect(component(none, 'postgres')).toEqual({
-      name: 'postgres',
-      status: 'down',
-      mode: 'postgres',
-      latency_ms: null,
-      failure: 'error',
-    });
+    expect(component(none, 'postgres')).toEqual(postgresDown('error'));
     expect(component(none, 'migrations')).toEqual({ name: 'migrations', status: 'unknown' });
 
     const drain = new DrainState();
