@@ -7,6 +7,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import { LRUCache } from 'lru-cache';
 import type { Database } from '../db/database.js';
 import { isDbError } from '../db/errors.js';
+import { constantTimeEqual } from './constant-time.js';
 import { createPrincipal, principalHash, type Principal } from './principal.js';
 import { isRole, type Role } from './roles.js';
 
@@ -126,13 +127,6 @@ function sameHex(a: string, b: string): boolean {
   return timingSafeEqual(Buffer.from(a, 'hex'), Buffer.from(b, 'hex'));
 }
 
-/** Constant-time equality of two strings of equal length; different lengths are simply unequal. */
-function sameText(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'utf8');
-  const y = Buffer.from(b, 'utf8');
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 function grantedRoles(roles: readonly string[]): Role[] {
   // A row edited by hand may hold unknown role names; they grant nothing.
   return [...new Set(roles.filter(isRole))];
@@ -250,7 +244,7 @@ export class ApiKeyStore {
     const now = this.now();
     // A key already verified against this cached row skips the keyed hash until the row leaves the cache.
     const known = this.verified.get(row);
-    if (known !== undefined && sameText(known.key, key)) {
+    if (known !== undefined && constantTimeEqual(known.key, key)) {
       if (!isUsable(row, now)) return null;
       this.touch(row, now);
       return known.principal;

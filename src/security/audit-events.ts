@@ -7,6 +7,7 @@
  * the values storable (JSON-serialisable, no NUL characters).
  */
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { Database } from '../db/database.js';
 import { canonicalIp } from './rate-limit.js';
 
@@ -41,13 +42,12 @@ export function clientIpHash(ip: string): string {
   if (known !== undefined) return known;
   const address = canonicalIp(ip) ?? ip.trim();
   const hash = createHash('sha256').update(address).digest('hex').slice(0, 12);
-  if (ipHashes.size >= 10_000) ipHashes.clear();
   ipHashes.set(ip, hash);
   return hash;
 }
 
 /** Recent answers of clientIpHash: a worker sees the same few peers (proxies, load balancers) again and again. */
-const ipHashes = new Map<string, string>();
+const ipHashes = new LRUCache<string, string>({ max: 10_000 });
 
 const COLUMNS = [
   'ts',

@@ -1,4 +1,5 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { constantTimeEqual } from './constant-time.js';
 import { sessionIdHash } from './session-cookie.js';
 
 // 16-byte nonce (22 base64url chars) and HMAC-SHA256 signature (43 chars).
@@ -10,12 +11,6 @@ function csrfSignature(sid: string, nonce: string, secret: string): string {
   return createHmac('sha256', secret)
     .update(`csrf|${sessionIdHash(sid)}|${nonce}`, 'utf8')
     .digest('base64url');
-}
-
-function constantTimeEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a, 'utf8');
-  const right = Buffer.from(b, 'utf8');
-  return left.length === right.length && timingSafeEqual(left, right);
 }
 
 /** A new token `<nonce>.<sig>` bound to the session id; any number may be valid for one session. */

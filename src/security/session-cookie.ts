@@ -1,4 +1,5 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { constantTimeEqual } from './constant-time.js';
 
 export const SESSION_COOKIE_NAME = '__Host-qnwis_session';
 
@@ -24,13 +25,6 @@ function sessionSignature(sid: string, secret: string): string {
 /** Cookie value `<sid>.<sig>`. */
 export function signSession(sid: string, secret: string): string {
   return `${sid}.${sessionSignature(sid, secret)}`;
-}
-
-/** Equal-length ASCII strings compared without an early exit. */
-function constantTimeEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a, 'utf8');
-  const right = Buffer.from(b, 'utf8');
-  return left.length === right.length && timingSafeEqual(left, right);
 }
 
 /** Returns the session id when the signature matches the current or the previous secret, else null. */

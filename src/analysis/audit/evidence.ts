@@ -37,10 +37,6 @@ function prepare(rows: readonly unknown[], convert: (row: never) => unknown): Pr
   return entry;
 }
 
-function byCodeUnits(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /** Evidence of the cited results: query rows as plain objects (column order kept), then derived rows not yet present. */
 export function buildEvidence(queries: readonly QueryResult[], derived: readonly DerivedResult[]): Evidence {
   const out: Record<string, readonly unknown[]> = {};
@@ -55,7 +51,8 @@ export function buildEvidence(queries: readonly QueryResult[], derived: readonly
 /** The same evidence with ids in code-unit order and every row JSON-safe (non-finite numbers become null). */
 export function sortedEvidence(evidence: Evidence): Evidence {
   const out: Record<string, readonly unknown[]> = {};
-  for (const id of Object.keys(evidence).sort(byCodeUnits)) out[id] = prepare(evidence[id]!, (row) => row).rows;
+  // Array.prototype.sort without a comparator orders strings by UTF-16 code units.
+  for (const id of Object.keys(evidence).sort()) out[id] = prepare(evidence[id]!, (row) => row).rows;
   return out;
 }
 

@@ -1,11 +1,12 @@
 import net from 'node:net';
+import { LRUCache } from 'lru-cache';
 
 /** An allowlist of CIDR blocks (IPv4 and IPv6); IPv4-mapped IPv6 addresses are checked as IPv4. */
 export class CidrList {
   private readonly list = new net.BlockList();
   readonly empty: boolean;
   /** Answers per address: a worker sees few distinct peers, and BlockList.check allocates on every call. */
-  private readonly answers = new Map<string, boolean>();
+  private readonly answers = new LRUCache<string, boolean>({ max: 10_000 });
 
   constructor(cidrs: readonly string[]) {
     for (const cidr of cidrs) {
@@ -22,7 +23,6 @@ export class CidrList {
     const known = this.answers.get(address);
     if (known !== undefined) return known;
     const answer = this.check(address);
-    if (this.answers.size >= 10_000) this.answers.clear();
     this.answers.set(address, answer);
     return answer;
   }

@@ -75,7 +75,6 @@ export function acceptedEncodings(header: string | undefined): Set<string> {
 
 /** The body to send and its Content-Encoding: Brotli, then gzip, then identity. */
 export function negotiate(asset: Asset, acceptEncoding: string | undefined): { body: Buffer; encoding?: string } {
-  if (asset.br === undefined && asset.gzip === undefined) return { body: asset.body };
   const accepted = acceptedEncodings(acceptEncoding);
   const any = accepted.has('*');
   if (asset.br && (accepted.has('br') || any)) return { body: asset.br, encoding: 'br' };
