@@ -23,6 +23,7 @@ import { freePort } from '../support/server-process.js';
 import { TEST_PACK_DIR } from '../support/pack.js';
 import { redisUrlForDb, TEST_DATABASE_URL } from '../support/services.js';
 import { createScratch, type Scratch } from '../db/support.js';
+import { component, type HealthDetailsBody as Details } from './health-support.js';
 
 /** Logical Redis database of this file (data cache keys are written here and flushed first). */
 const REDIS_DB = 6;
@@ -109,24 +110,10 @@ function sample(text: string, series: string): number | undefined {
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
-interface Details {
-  status: string;
-  version: string;
-  draining: boolean;
-  worker: { id: string; pid: number };
-  components: Array<Record<string, unknown>>;
-}
-
 async function details(app: FastifyInstance): Promise<Details> {
   const res = await get(app, '/api/v1/health/details');
   expect(res.status).toBe(200);
   return JSON.parse(res.body) as Details;
-}
-
-function component(d: Details, name: string): Record<string, unknown> {
-  const found = d.components.find((c) => c.name === name);
-  if (!found) throw new Error(`no ${name} in ${JSON.stringify(d.components)}`);
-  return found;
 }
 
 /** Connections PostgreSQL has open for `application_name`. */

@@ -13,29 +13,11 @@ import { sharedPackDatabase } from '../support/shared-postgres.js';
 import { freePort } from '../support/server-process.js';
 import { redisUrlForDb } from '../support/services.js';
 import { createScratch, type Scratch } from '../db/support.js';
+import { component, type HealthComponent as Component, type HealthDetailsBody as Details } from './health-support.js';
 
 /** Only PING is sent: no keys are written to this logical database. */
 const REDIS_DB = 6;
 const MIGRATIONS = loadMigrations().length;
-
-interface Component {
-  name: string;
-  status?: string;
-  mode?: string;
-  backend?: string;
-  latency_ms?: number | null;
-  failure?: string;
-  [key: string]: unknown;
-}
-
-interface Details {
-  status: 'ok' | 'degraded' | 'down';
-  version: string;
-  uptime_s: number;
-  draining: boolean;
-  worker: { id: string; pid: number };
-  components: Component[];
-}
 
 function openPool(url: string): Promise<Database> {
   return openPostgres(url, {
@@ -165,12 +147,6 @@ function source(overrides: Partial<HealthDetailsSource> = {}): HealthDetailsSour
 
 async function details(overrides: Partial<HealthDetailsSource> = {}, startedAtMs = Date.now()): Promise<Details> {
   return (await healthDetails(source(overrides), startedAtMs)) as unknown as Details;
-}
-
-function component(d: Details, name: string): Component {
-  const found = d.components.find((c) => c.name === name);
-  if (!found) throw new Error(`no component ${name} in ${JSON.stringify(d.components)}`);
-  return found;
 }
 
 /** The components with latencies replaced by their type, for exact comparison. */
