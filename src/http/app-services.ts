@@ -48,6 +48,23 @@ export function httpSettings(config: AppConfig): HttpSettings {
   };
 }
 
+/**
+ * The worker's Redis client: connects on first use, fails fast (1 s to connect, 250 ms per command, one retry, no
+ * offline queue) so a Redis outage degrades requests instead of holding them; errors surface through commands and
+ * health probes, not as unhandled events.
+ */
+export function workerRedis(url: string): Redis {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 1000,
+    commandTimeout: 250,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+  });
+  redis.on('error', () => undefined);
+  return redis;
+}
+
 export async function createWorkerServices(
   config: AppConfig,
   opts: {
@@ -72,16 +89,7 @@ export async function createWorkerServices(
   const readonlyDb = separateReader
     ? await openDatabase(config, { workerId: opts.workerId, onQuery, readonly: true, onPrewarmError })
     : db;
-  const redis = config.redisUrl
-    ? new Redis(config.redisUrl, {
-        lazyConnect: true,
-        connectTimeout: 1000,
-        commandTimeout: 250,
-        maxRetriesPerRequest: 1,
-        enableOfflineQueue: false,
-      })
-    : undefined;
-  redis?.on('error', () => undefined);
+  const redis = config.redisUrl ? workerRedis(config.redisUrl) : undefined;
   const queryCacheHits = metrics.cacheHits.labels('query');
   const queryCacheMisses = metrics.cacheMisses.labels('query');
   const executions = new ChildCache((id, status) => metrics.queryExecutions.labels(id, status));

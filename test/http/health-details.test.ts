@@ -6,6 +6,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { healthDetails, type HealthDetailsSource } from '../../src/http/health-details.js';
+import { workerRedis } from '../../src/http/app-services.js';
 import { DrainState } from '../../src/http/drain.js';
 import { openPostgres, type Database } from '../../src/db/database.js';
 import { loadMigrations } from '../../src/db/migrate.js';
@@ -29,25 +30,18 @@ function openPool(url: string): Promise<Database> {
   });
 }
 
-/** A Redis client configured the way src/http/app-services.ts configures the worker's. */
-function workerRedis(url: string): Redis {
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: 1000,
-    commandTimeout: 250,
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
-  });
-  redis.on('error', () => undefined);
-  return redis;
+interface StandIn {
+  port: number;
+  close(): Promise<void>;
 }
 
-/** A TCP listener that accepts connections and never says a word. */
-async function silentServer(): Promise<{ port: number; close(): Promise<void> }> {
+/** A TCP listener on a free loopback port that hands each connection to `onSocket`; close() drops them all. */
+async function tcpStandIn(onSocket: (socket: net.Socket) => void): Promise<StandIn> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.on('error', () => undefined);
+    onSocket(socket);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
@@ -60,13 +54,15 @@ async function silentServer(): Promise<{ port: number; close(): Promise<void> }>
   };
 }
 
+/** A TCP listener that accepts connections and never says a word. */
+function silentServer(): Promise<StandIn> {
+  return tcpStandIn(() => undefined);
+}
+
 /** A Redis stand-in protected by a password: every command is answered with NOAUTH. */
-async function lockedRedis(): Promise<{ port: number; commands(): number; close(): Promise<void> }> {
+async function lockedRedis(): Promise<StandIn & { commands(): number }> {
   let commands = 0;
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => undefined);
+  const server = await tcpStandIn((socket) => {
     socket.on('data', (chunk: Buffer) => {
       // One RESP array per command; our client sends nothing that embeds a line starting with '*'.
       const count = chunk.toString('latin1').match(/(?:^|\r\n)\*\d+\r\n/g)?.length ?? 0;
@@ -74,20 +70,11 @@ async function lockedRedis(): Promise<{ port: number; commands(): number; close(
       socket.write('-NOAUTH Authentication required.\r\n'.repeat(count));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    commands: () => commands,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  return { ...server, commands: () => commands };
 }
 
 /** Answers every PostgreSQL startup with FATAL 28P01, the way a server with a wrong password would. */
-async function rejectingPostgres(): Promise<{ port: number; close(): Promise<void> }> {
+function rejectingPostgres(): Promise<StandIn> {
   const field = (tag: string, value: string): Buffer => Buffer.concat([Buffer.from(tag), Buffer.from(value + '\0')]);
   const body = Buffer.concat([
     field('S', 'FATAL'),
@@ -99,15 +86,7 @@ async function rejectingPostgres(): Promise<{ port: number; close(): Promise<voi
   const header = Buffer.alloc(5);
   header.write('E', 0);
   header.writeInt32BE(body.length + 4, 1);
-  const server = net.createServer((socket) => {
-    socket.on('error', () => undefined);
-    socket.once('data', () => socket.end(Buffer.concat([header, body])));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  return tcpStandIn((socket) => socket.once('data', () => socket.end(Buffer.concat([header, body]))));
 }
 
 let packDb: Database;
