@@ -13,8 +13,8 @@ import { checkSumToOne } from './verify/sum-to-one.js';
 import { freshnessWarnings } from './verify/freshness.js';
 import { enrichLicense } from './license/catalog.js';
 import { cacheKey, queryHash } from './cache/key.js';
-import { resolveTtl } from './cache/ttl.js';
-import type { ResultCache } from './cache/result-cache.js';
+import { resolveTtl, type ResolvedTtl } from './cache/ttl.js';
+import type { CacheOutcome, ResultCache } from './cache/result-cache.js';
 import type { DataMetrics } from './metrics.js';
 
 /** Executes a registry `postgres` spec with bound values (implemented over src/db). */
@@ -42,6 +42,13 @@ export interface QueryObserver {
   execution(queryId: string, status: 'ok' | 'error' | 'timeout'): void;
 }
 
+interface RunPlan {
+  spec: QuerySpec;
+  effective: EffectiveQuery;
+  ttl: ResolvedTtl;
+  key: string;
+}
+
 export interface RunOptions {
   overrides?: Readonly<Record<string, unknown>>;
   /** `text` for CLI strings, `json` for typed HTTP bodies. */
@@ -53,7 +60,7 @@ export interface RunOptions {
 /** The query path of data-layer spec §8.1: resolve, cache, connector, postprocess, checks, licence, freshness. */
 export class QueryService {
   private readonly opts: QueryServiceOptions;
-  private readonly plainHashes = new WeakMap<QuerySpec, string>();
+  private readonly plainKeys = new WeakMap<QuerySpec, { version: string; key: string }>();
   private readonly durations = new ChildCache((id, source, cache) =>
     this.opts.metrics!.queryDuration.labels(id, source, cache),
   );
@@ -66,6 +73,23 @@ export class QueryService {
     return this.opts.registry;
   }
 
+  /**
+   * The answer of `run` when it is a hit of the in-process cache, without a promise; undefined otherwise (then call
+   * `run`, which also reports every error).
+   */
+  runCachedNow(id: string, options: RunOptions = {}): QueryResult | undefined {
+    const started = performance.now();
+    let plan: RunPlan;
+    try {
+      plan = this.plan(id, options);
+    } catch {
+      return undefined;
+    }
+    const stored = this.opts.cache.hitNow(plan.key, plan.spec.id, plan.ttl);
+    if (stored === undefined) return undefined;
+    return this.answer(plan.spec, stored, 'hit', null, null, started);
+  }
+
   async run(id: string, options: RunOptions = {}): Promise<QueryResult> {
     const started = performance.now();
     const snapshot = this.opts.registry.snapshot();
@@ -73,9 +97,7 @@ export class QueryService {
     if (!spec) throw new DataError('unknown_query', `unknown query id ${JSON.stringify(id.slice(0, 128))}`);
     const metrics = this.opts.metrics;
     try {
-      const effective = applyOverrides(spec, options.overrides, options.mode ?? 'json');
-      const ttl = resolveTtl(options.ttlS, spec.constraints.cache_ttl_s, this.opts.defaultCacheTtlS);
-      const key = cacheKey(snapshot.version, spec.id, this.hashOf(effective, options.overrides));
+      const { effective, ttl, key } = this.plan(id, options, snapshot, spec);
       let sourceMs: number | null = null;
       let postprocessMs: number | null = null;
       const { result, cache } = await this.opts.cache.getOrCompute(key, spec.id, ttl, async () => {
@@ -87,25 +109,7 @@ export class QueryService {
         postprocessMs = performance.now() - t1;
         return stored;
       });
-      const freshness = freshnessWarnings(
-        spec.constraints.freshness_sla_days,
-        result.freshness.asof_date,
-        this.opts.now ? this.opts.now() : new Date(),
-      );
-      const totalMs = performance.now() - started;
-      if (metrics) this.durations.get(spec.id, spec.source, cache).observe(totalMs / 1000);
-      this.opts.observe?.cache(cache);
-      this.opts.observe?.execution(spec.id, 'ok');
-      return {
-        ...result,
-        warnings: freshness.length > 0 ? [...result.warnings, ...freshness] : result.warnings,
-        timings: {
-          total_ms: round3(totalMs),
-          source_ms: cache === 'hit' || sourceMs === null ? null : round3(sourceMs),
-          postprocess_ms: cache === 'hit' || postprocessMs === null ? null : round3(postprocessMs),
-          cache,
-        },
-      };
+      return this.answer(spec, result, cache, sourceMs, postprocessMs, started);
     } catch (err) {
       const code = isDataError(err) ? err.code : 'internal_error';
       metrics?.queryErrors.inc({ query_id: spec.id, code });
@@ -114,16 +118,68 @@ export class QueryService {
     }
   }
 
-  /** The spec hash of §10.1; memoised per spec for the common case of no overrides. */
-  private hashOf(q: EffectiveQuery, overrides: RunOptions['overrides']): string {
+  /** Spec, effective parameters, TTL and cache key of one call; throws the DataErrors of bad ids and overrides. */
+  private plan(
+    id: string,
+    options: RunOptions,
+    snapshot: RegistrySnapshot = this.opts.registry.snapshot(),
+    known?: QuerySpec,
+  ): RunPlan {
+    const spec = known ?? snapshot.byId.get(id);
+    if (!spec) throw new DataError('unknown_query', `unknown query id ${JSON.stringify(id.slice(0, 128))}`);
+    const effective = applyOverrides(spec, options.overrides, options.mode ?? 'json');
+    const ttl = resolveTtl(options.ttlS, spec.constraints.cache_ttl_s, this.opts.defaultCacheTtlS);
+    return { spec, effective, ttl, key: this.keyOf(snapshot.version, effective, options.overrides) };
+  }
+
+  /** The stored result with this call's freshness warnings and timings; records the call's metrics. */
+  private answer(
+    spec: QuerySpec,
+    result: StoredResult,
+    cache: CacheOutcome,
+    sourceMs: number | null,
+    postprocessMs: number | null,
+    started: number,
+  ): QueryResult {
+    const freshness = freshnessWarnings(
+      spec.constraints.freshness_sla_days,
+      result.freshness.asof_date,
+      this.opts.now ? this.opts.now() : new Date(),
+    );
+    const totalMs = performance.now() - started;
+    if (this.opts.metrics) this.durations.get(spec.id, spec.source, cache).observe(totalMs / 1000);
+    this.opts.observe?.cache(cache);
+    this.opts.observe?.execution(spec.id, 'ok');
+    // Listed, not spread: one object shape for every answer.
+    return {
+      query_id: result.query_id,
+      unit: result.unit,
+      rows: result.rows,
+      row_count: result.row_count,
+      provenance: result.provenance,
+      freshness: result.freshness,
+      warnings: freshness.length > 0 ? [...result.warnings, ...freshness] : result.warnings,
+      registry_version: result.registry_version,
+      timings: {
+        total_ms: round3(totalMs),
+        source_ms: cache === 'hit' || sourceMs === null ? null : round3(sourceMs),
+        postprocess_ms: cache === 'hit' || postprocessMs === null ? null : round3(postprocessMs),
+        cache,
+      },
+    };
+  }
+
+  /** The cache key of §10.1; memoised per spec (and registry version) for the common case of no overrides. */
+  private keyOf(version: string, q: EffectiveQuery, overrides: RunOptions['overrides']): string {
     const plain = overrides === undefined || Object.keys(overrides).length === 0;
     if (plain) {
-      const known = this.plainHashes.get(q.spec);
-      if (known !== undefined) return known;
+      const known = this.plainKeys.get(q.spec);
+      if (known !== undefined && known.version === version) return known.key;
     }
     const h = queryHash({ id: q.spec.id, source: q.spec.source, params: q.keyParams, postprocess: q.spec.postprocess });
-    if (plain) this.plainHashes.set(q.spec, h);
-    return h;
+    const key = cacheKey(version, q.spec.id, h);
+    if (plain) this.plainKeys.set(q.spec, { version, key });
+    return key;
   }
 
   private async fetchSource(q: EffectiveQuery): Promise<SourceResult> {

@@ -1,5 +1,5 @@
 import { Registry } from 'prom-client';
-import { beforeEach, describe, it, expect } from 'vitest';
+import { beforeEach, describe, it, expect, vi } from 'vitest';
 import { encodeEnvelope } from '../../src/data/cache/envelope.js';
 import { ResultCache } from '../../src/data/cache/result-cache.js';
 import { MemoryStore, getMemoryStore, resetMemoryStore, type CacheStore } from '../../src/data/cache/stores.js';
@@ -177,6 +177,53 @@ describe('ResultCache on the in-process LRU', () => {
 
   it('refuses an id that would match other queries', async () => {
     await expect(cache.invalidate('syn_*')).rejects.toMatchObject({ code: 'unknown_query' });
+  });
+});
+
+describe('ResultCache.hitNow (a hit without a promise)', () => {
+  it('answers a decoded in-process hit with the stored result and counts it once', async () => {
+    const { compute } = counting(storedResult());
+    expect(cache.hitNow(KEY, QUERY_ID, CACHE_60)).toBeUndefined();
+    const miss = await cache.getOrCompute(KEY, QUERY_ID, CACHE_60, compute);
+    expect(cache.hitNow(KEY, QUERY_ID, CACHE_60)).toBe(miss.result);
+    expect(await counterValue(metrics.cacheHits, { query_id: QUERY_ID })).toBe(1);
+    expect(await counterValue(metrics.cacheMisses, { query_id: QUERY_ID })).toBe(1);
+  });
+
+  it('declines a key being computed, bypass, never-cache, expired and replaced entries without counting', async () => {
+    let release: ((r: StoredResult) => void) | undefined;
+    const slow = cache.getOrCompute(KEY, QUERY_ID, CACHE_60, () => new Promise<StoredResult>((r) => (release = r)));
+    expect(cache.hitNow(KEY, QUERY_ID, CACHE_60)).toBeUndefined();
+    await vi.waitFor(() => expect(release).toBeDefined());
+    expect(cache.hitNow(KEY, QUERY_ID, CACHE_60)).toBeUndefined();
+    release!(storedResult());
+    await slow;
+    expect(cache.hitNow(KEY, QUERY_ID, { mode: 'bypass' })).toBeUndefined();
+    expect(cache.hitNow(KEY, QUERY_ID, { mode: 'nocache' })).toBeUndefined();
+    // another writer (or worker) replaced the text: the decoded copy no longer stands for it
+    await store.set(KEY, encodeEnvelope(storedResultToJson(storedResult({ warnings: [] }))), 60);
+    expect(cache.hitNow(KEY, QUERY_ID, CACHE_60)).toBeUndefined();
+    const decoded = await cache.getOrCompute(KEY, QUERY_ID, CACHE_60, counting(storedResult()).compute);
+    expect(decoded.result.warnings).toEqual([]);
+    expect(cache.hitNow(KEY, QUERY_ID, CACHE_60)).toBe(decoded.result);
+    now += 60_001;
+    expect(cache.hitNow(KEY, QUERY_ID, CACHE_60)).toBeUndefined();
+    expect(await counterValue(metrics.cacheHits, { query_id: QUERY_ID })).toBe(2);
+  });
+
+  it('is never taken on a store that cannot answer without waiting (Redis)', async () => {
+    const remote: CacheStore = {
+      kind: 'redis',
+      get: (key) => store.get(key),
+      set: (key, value, ttl) => store.set(key, value, ttl),
+      delete: (key) => store.delete(key),
+      deleteMatching: (selection) => store.deleteMatching(selection),
+      close: async () => {},
+    };
+    const overRedis = new ResultCache(remote, metrics);
+    await overRedis.getOrCompute(KEY, QUERY_ID, CACHE_60, counting(storedResult()).compute);
+    expect(overRedis.hitNow(KEY, QUERY_ID, CACHE_60)).toBeUndefined();
+    expect((await overRedis.getOrCompute(KEY, QUERY_ID, CACHE_60, counting(storedResult()).compute)).cache).toBe('hit');
   });
 });
 

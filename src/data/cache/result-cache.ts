@@ -73,6 +73,20 @@ export class ResultCache {
     }
   }
 
+  /**
+   * A hit answered without a promise: only from an in-process store and only when its text is already decoded.
+   * Counts the hit; undefined means "ask getOrCompute" (nothing is counted then).
+   */
+  hitNow(key: string, queryId: string, ttl: ResolvedTtl): StoredResult | undefined {
+    if (ttl.mode !== 'cache' || this.store.peek === undefined) return undefined;
+    const stored = this.store.peek(key);
+    if (stored === null) return undefined;
+    const memo = this.decoded.get(key);
+    if (memo === undefined || memo.text !== stored) return undefined;
+    this.countOutcome(queryId, 'hit');
+    return memo.result;
+  }
+
   /** Removes every key of one query id (all override variants, all registry versions). */
   async invalidate(queryId: string): Promise<number> {
     return this.removeMatching({ queryId });

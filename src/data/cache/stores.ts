@@ -10,6 +10,8 @@ export interface CacheStore {
   readonly kind: 'memory' | 'redis';
   /** The stored text, or null when absent or expired. */
   get(key: string): Promise<string | null>;
+  /** The stored text without waiting, for a store that holds it in this process (absent on Redis). */
+  peek?(key: string): string | null;
   set(key: string, value: string, ttlS: number): Promise<void>;
   delete(key: string): Promise<void>;
   /** Removes the selected keys and returns how many existed. */
@@ -49,6 +51,10 @@ export class MemoryStore implements CacheStore {
   }
 
   async get(key: string): Promise<string | null> {
+    return this.lru.get(key) ?? null;
+  }
+
+  peek(key: string): string | null {
     return this.lru.get(key) ?? null;
   }
 

@@ -72,11 +72,8 @@ export async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions
     { schema: { params: idParams, querystring: runQuery, body: runBody } },
     async (req, reply) => {
       const body = req.body ?? {};
-      const result = await queries.run(req.params.id, {
-        overrides: body.override_params,
-        mode: 'json',
-        ttlS: req.query.ttl_s ?? body.ttl_s,
-      });
+      const options = { overrides: body.override_params, mode: 'json', ttlS: req.query.ttl_s ?? body.ttl_s } as const;
+      const result = queries.runCachedNow(req.params.id, options) ?? (await queries.run(req.params.id, options));
       const page = paginate(
         result.rows.length,
         { page: req.query.page, pageSize: req.query.page_size },
