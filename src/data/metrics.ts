@@ -1,5 +1,6 @@
 /** Prometheus metrics of the data layer (data-layer spec §10.5). `query_id` labels only ever come from the registry. */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { collectTallies } from './metric-children.js';
 
 export type CacheErrorOp = 'get' | 'set' | 'delete' | 'decode' | 'invalidate';
 
@@ -28,6 +29,7 @@ export function createDataMetrics(registry: Registry): DataMetrics {
       help: 'Query results served from the result cache',
       labelNames: ['query_id'] as const,
       registers,
+      collect: collectTallies,
     }),
     cacheMisses: new Counter({
       name: 'qnwis_ddl_cache_misses_total',

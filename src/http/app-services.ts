@@ -9,7 +9,7 @@ import { openDatabase } from '../db/open.js';
 import { createPostgresRunner } from '../data/connectors/postgres.js';
 import { acquireLock } from '../db/embedded-lock.js';
 import { migrationStatus } from '../db/migrate.js';
-import { ChildCache } from '../data/metric-children.js';
+import { CounterTallies } from '../data/metric-children.js';
 import { DB_OPERATIONS, type ServiceMetrics } from './observability/metrics.js';
 import { DrainState } from './drain.js';
 import { ReadinessChecker, type DependencyProbe } from './readiness.js';
@@ -90,9 +90,9 @@ export async function createWorkerServices(
     ? await openDatabase(config, { workerId: opts.workerId, onQuery, readonly: true, onPrewarmError })
     : db;
   const redis = config.redisUrl ? workerRedis(config.redisUrl) : undefined;
-  const queryCacheHits = metrics.cacheHits.labels('query');
+  const queryCacheHits = new CounterTallies(metrics.cacheHits, ['region']).get('query');
   const queryCacheMisses = metrics.cacheMisses.labels('query');
-  const executions = new ChildCache((id, status) => metrics.queryExecutions.labels(id, status));
+  const executions = new CounterTallies(metrics.queryExecutions, ['query_id', 'status']);
   let data: DataServices;
   try {
     data = await createDataServices(config.data, {

@@ -11,7 +11,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import type { Logger } from 'pino';
 import type { DataServices } from '../data/data-services.js';
 import { isDataError } from '../data/errors.js';
-import { ChildCache } from '../data/metric-children.js';
+import { ChildCache, CounterTallies } from '../data/metric-children.js';
 import { HttpError, SERVER_ERROR_MESSAGES, statusForDataError } from './errors.js';
 import type { Duplex } from 'node:stream';
 import { applySecurityHeaders, newCspNonce, securityHeaderLines } from './plugins/security-headers.js';
@@ -36,6 +36,7 @@ import type { RequestMetrics } from './request-metrics.js';
 import type { ServiceMetrics } from './observability/metrics.js';
 import type { SecurityServices } from './security-services.js';
 import { installRequestSecurity } from './plugins/request-security.js';
+import { routeLabel } from './route-label.js';
 import type { RoutePermission } from '../security/permissions.js';
 
 /** Settings the HTTP layer needs, taken from the resolved AppConfig. */
@@ -87,6 +88,11 @@ declare module 'fastify' {
   interface FastifyRequest {
     cspNonce: string;
     startedAt: bigint;
+    /**
+     * The matched route's config (with Fastify's `url`), read once per request: `routeOptions` builds a new object
+     * on every access. Null until the first onRequest hook (framework errors answer before it).
+     */
+    routeConfig: (FastifyContextConfig & { url?: string }) | null;
   }
 }
 
@@ -213,13 +219,6 @@ function finiteOnly(validate: ValidateFunction): ValidateFunction {
   return wrapped;
 }
 
-/** Route template for metrics and logs: `unmatched` for 404s. */
-export function routeLabel(req: FastifyRequest): string {
-  const cfg = req.routeOptions.config;
-  if (cfg?.routeLabel) return cfg.routeLabel;
-  return req.routeOptions.url ?? 'unmatched';
-}
-
 /** The Fastify app: a table of contents of the hooks and routes of one worker. */
 export async function buildApp(settings: HttpSettings, services: AppServices): Promise<FastifyInstance> {
   const { data, drain, metrics, logger } = services;
@@ -265,18 +264,18 @@ export async function buildApp(settings: HttpSettings, services: AppServices): P
   );
   app.removeContentTypeParser('text/plain');
 
-  const requestCounters = new ChildCache((route, method, status) =>
-    metrics.requestsTotal.labels(route, method, status),
-  );
+  const requestCounters = new CounterTallies(metrics.requestsTotal, ['route', 'method', 'status']);
   const latencies = new ChildCache((route, method) => metrics.latency.labels(route, method));
 
   app.decorateRequest('cspNonce', '');
   app.decorateRequest('startedAt', 0n);
+  app.decorateRequest('routeConfig', null);
 
   // Stage 1–2 and 7 of the request pipeline (service spec §3.1); auth, rate limits and CSRF join here.
   // Hooks are callback-style (not async): they run on every request and a promise each is measurable.
   app.addHook('onRequest', (req, reply, done) => {
     req.startedAt = process.hrtime.bigint();
+    req.routeConfig = req.routeOptions.config;
     req.cspNonce = newCspNonce();
     applySecurityHeaders(reply, req.cspNonce);
     reply.header('x-request-id', req.id);
@@ -312,7 +311,7 @@ export async function buildApp(settings: HttpSettings, services: AppServices): P
     const status = reply.statusCode;
     requestCounters.get(route, req.method, String(status)).inc();
     latencies.get(route, req.method).observe(seconds);
-    const level = status >= 500 ? 'warn' : req.routeOptions.config?.probe ? 'debug' : 'info';
+    const level = status >= 500 ? 'warn' : req.routeConfig?.probe ? 'debug' : 'info';
     req.log[level](
       {
         request_id: req.id,

@@ -4,7 +4,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import { DataError } from '../errors.js';
-import { ChildCache } from '../metric-children.js';
+import { ChildCache, CounterTallies } from '../metric-children.js';
 import type { StoredResult } from '../model.js';
 import type { CacheErrorOp, DataMetrics } from '../metrics.js';
 import { storedResultToJson } from '../result-json.js';
@@ -40,7 +40,9 @@ export class ResultCache {
     private readonly store: CacheStore,
     private readonly metrics: DataMetrics,
     private readonly log?: CacheLogger,
-  ) {}
+  ) {
+    this.hits = new CounterTallies(metrics.cacheHits, ['query_id']);
+  }
 
   get backend(): CacheStore['kind'] {
     return this.store.kind;
@@ -177,7 +179,7 @@ export class ResultCache {
   }
 
   private readonly bypasses = new ChildCache((id) => this.metrics.cacheBypass.labels(id));
-  private readonly hits = new ChildCache((id) => this.metrics.cacheHits.labels(id));
+  private readonly hits: CounterTallies<'query_id'>;
   private readonly misses = new ChildCache((id) => this.metrics.cacheMisses.labels(id));
 
   private backendError(op: CacheErrorOp, queryId: string | null, err: unknown): void {

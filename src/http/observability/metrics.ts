@@ -1,5 +1,6 @@
 /** Prometheus metrics of the HTTP service (service spec §5). One registry per worker; the primary aggregates them. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { collectTallies } from '../../data/metric-children.js';
 import { createDataMetrics, type DataMetrics } from '../../data/metrics.js';
 
 /** Bounded label values of §5.2; counters using them start at 0 for every value. */
@@ -97,6 +98,8 @@ export function createServiceMetrics(registry: Registry, opts: ServiceMetricsOpt
     labelNames: ['route', 'method', 'status'] as const,
     aggregator: 'sum',
     registers,
+    // hot-path children tally locally (CounterTallies); collection hands the tallies to prom-client
+    collect: collectTallies,
   });
   const latency = new Histogram({
     name: 'qnwis_latency_seconds',
@@ -126,6 +129,8 @@ export function createServiceMetrics(registry: Registry, opts: ServiceMetricsOpt
     labelNames: ['region'] as const,
     aggregator: 'sum',
     registers,
+    // hot-path children tally locally (CounterTallies); collection hands the tallies to prom-client
+    collect: collectTallies,
   });
   const cacheMisses = new Counter({
     name: 'qnwis_cache_misses_total',
@@ -154,6 +159,8 @@ export function createServiceMetrics(registry: Registry, opts: ServiceMetricsOpt
     labelNames: ['query_id', 'status'] as const,
     aggregator: 'sum',
     registers,
+    // hot-path children tally locally (CounterTallies); collection hands the tallies to prom-client
+    collect: collectTallies,
   });
   const securityEvents = new Counter({
     name: 'qnwis_security_events_total',

@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServiceMetrics, SecurityEvent, AuthMethod } from '../observability/metrics.js';
 import { HttpError } from '../errors.js';
+import { routeLabel } from '../route-label.js';
 import { CidrList } from './network.js';
 import type { SecurityServices } from '../security-services.js';
 import { pathOf, requestAuditEvent } from '../request-audit.js';
@@ -31,6 +32,7 @@ declare module 'fastify' {
 }
 
 const LOOPBACK = new CidrList(['127.0.0.0/8', '::1/128']);
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const MAX_RANGE_HEADER = 256;
 const MAX_RANGES = 5;
@@ -168,11 +170,20 @@ export function installRequestSecurity(app: FastifyInstance, opts: RequestSecuri
     reply.header('x-ratelimit-reset', String(d.resetS));
   }
 
-  async function authenticate(
+  type AuthOutcome = { principal: Principal | null; failed: AuthMethod | null };
+
+  /** Without a credential the outcome is known at once: no promise on that path (dev bypass, public routes). */
+  function authenticate(req: FastifyRequest, reply: FastifyReply): AuthOutcome | Promise<AuthOutcome> {
+    const credential = credentialOf(req);
+    if (credential.kind === 'none') return { principal: settings.bypassAuth ? BYPASS_PRINCIPAL : null, failed: null };
+    return verifyCredential(credential, req, reply);
+  }
+
+  async function verifyCredential(
+    credential: Exclude<Credential, { kind: 'none' }>,
     req: FastifyRequest,
     reply: FastifyReply,
-  ): Promise<{ principal: Principal | null; failed: AuthMethod | null }> {
-    const credential = credentialOf(req);
+  ): Promise<AuthOutcome> {
     switch (credential.kind) {
       case 'jwt': {
         const result = await security.jwt.verify(credential.token);
@@ -208,53 +219,80 @@ export function installRequestSecurity(app: FastifyInstance, opts: RequestSecuri
         req.sessionId = cookie.sid;
         return { principal: resolved.principal, failed: null };
       }
-      case 'none':
-        return { principal: settings.bypassAuth ? BYPASS_PRINCIPAL : null, failed: null };
     }
   }
 
-  async function admit(req: FastifyRequest, reply: FastifyReply, permission: RoutePermission): Promise<void> {
-    const path = pathOf(req.url);
-    let principal: Principal | null = null;
-    let failed: AuthMethod | null = null;
+  type Done = (err?: Error) => void;
+
+  /** Stages 9–12: authentication, rate limit, CSRF, RBAC. Calls `done` once; waits only where a store is asked. */
+  function admit(req: FastifyRequest, reply: FastifyReply, permission: RoutePermission, done: Done): void {
+    if (permission === 'public' || permission === 'metrics') {
+      return afterAuthentication(req, reply, permission, { principal: null, failed: null }, done);
+    }
+    const outcome = authenticate(req, reply);
+    if (outcome instanceof Promise) {
+      outcome.then((o) => afterAuthentication(req, reply, permission, o, done), done);
+    } else {
+      afterAuthentication(req, reply, permission, outcome, done);
+    }
+  }
+
+  function afterAuthentication(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    permission: RoutePermission,
+    { principal, failed }: AuthOutcome,
+    done: Done,
+  ): void {
     if (permission !== 'public' && permission !== 'metrics') {
-      ({ principal, failed } = await authenticate(req, reply));
       if (failed !== null) metrics.authAttempts.labels(failed, 'failure').inc();
       else if (principal !== null && principal.kind !== 'bypass')
         metrics.authAttempts.labels(principal.kind, 'success').inc();
       else if (principal === null) metrics.authAttempts.labels('none', 'failure').inc();
     }
     req.principal = principal;
-
-    if (security.rateLimiter !== null && !rateLimitExempt(path)) {
-      const decision = await security.rateLimiter.check(principal?.ratelimit_key ?? clientKey(req.ip));
+    if (security.rateLimiter === null || rateLimitExempt(pathOf(req.url))) {
+      return done(authorize(req, permission, principal, failed) ?? undefined);
+    }
+    security.rateLimiter.check(principal?.ratelimit_key ?? clientKey(req.ip)).then((decision) => {
       rateLimitHeaders(reply, decision);
       if (!decision.allowed) {
         const reason = decision.reason ?? 'minute_limit';
         metrics.rateLimited.labels(reason).inc();
         securityEvent(req, 'rate_limited', 429, { reason });
-        throw new HttpError(429, 'rate_limited', 'rate limit exceeded', {
-          reason,
-          headers: { 'retry-after': String(decision.resetS) },
-        });
+        return done(
+          new HttpError(429, 'rate_limited', 'rate limit exceeded', {
+            reason,
+            headers: { 'retry-after': String(decision.resetS) },
+          }),
+        );
       }
-    }
+      done(authorize(req, permission, principal, failed) ?? undefined);
+    }, done);
+  }
 
+  /** Stages 10–12 after the rate limit: the rejection to answer, or null to go on. */
+  function authorize(
+    req: FastifyRequest,
+    permission: RoutePermission,
+    principal: Principal | null,
+    failed: AuthMethod | null,
+  ): HttpError | null {
     if (failed !== null) {
       securityEvent(req, 'auth_failed', 401, { method: failed });
-      throw new HttpError(401, 'invalid_credentials', 'invalid credentials', { headers: WWW_AUTHENTICATE });
+      return new HttpError(401, 'invalid_credentials', 'invalid credentials', { headers: WWW_AUTHENTICATE });
     }
     if (principal === null) {
-      if (permission === 'public' || permission === 'metrics') return;
+      if (permission === 'public' || permission === 'metrics') return null;
       securityEvent(req, 'auth_failed', 401, { method: 'none' });
-      throw new HttpError(401, 'unauthenticated', 'authentication required', { headers: WWW_AUTHENTICATE });
+      return new HttpError(401, 'unauthenticated', 'authentication required', { headers: WWW_AUTHENTICATE });
     }
 
     if (principal.kind === 'session' && UNSAFE_METHODS.has(req.method)) {
       const origin = req.headers.origin;
       if (typeof origin === 'string' && !originAllowed(req, origin)) {
         securityEvent(req, 'origin_denied', 403);
-        throw new HttpError(403, 'origin_denied', 'origin not allowed');
+        return new HttpError(403, 'origin_denied', 'origin not allowed');
       }
       const token = req.headers[CSRF_HEADER];
       const valid =
@@ -262,14 +300,15 @@ export function installRequestSecurity(app: FastifyInstance, opts: RequestSecuri
         verifyCsrfToken(token, req.sessionId!, settings.csrfSecret, settings.csrfSecretPrevious);
       if (!valid) {
         securityEvent(req, 'csrf_failed', 403);
-        throw new HttpError(403, 'csrf_failed', 'CSRF validation failed');
+        return new HttpError(403, 'csrf_failed', 'CSRF validation failed');
       }
     }
 
     if (!isAllowed(principal.effective_roles, permission)) {
       securityEvent(req, 'forbidden', 403, { required: permission });
-      throw new HttpError(403, 'forbidden', forbiddenMessage(permission));
+      return new HttpError(403, 'forbidden', forbiddenMessage(permission));
     }
+    return null;
   }
 
   app.addHook('onRequest', (req, reply, done) => {
@@ -284,7 +323,7 @@ export function installRequestSecurity(app: FastifyInstance, opts: RequestSecuri
       securityEvent(req, 'range_rejected', 416, { reason: rangeError.reason });
       return done(rangeError);
     }
-    const permission = req.routeOptions.config?.permission;
+    const permission = (req.routeConfig ?? req.routeOptions.config)?.permission;
     if (permission === 'metrics') {
       if (metricsAllow.has(req.ip)) return done();
       securityEvent(req, 'metrics_forbidden', 403);
@@ -294,18 +333,18 @@ export function installRequestSecurity(app: FastifyInstance, opts: RequestSecuri
     if (corsOutcome === 'answered') return;
     if (corsOutcome) return done(corsOutcome);
     if (permission === undefined) return done(); // no route: the 404 handler answers
-    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1];
+    const contentType = req.headers['content-type'];
+    const charset = contentType?.includes(';') ? CHARSET.exec(contentType)?.[1] : undefined;
     if (charset !== undefined && charset.toLowerCase() !== 'utf-8' && charset.toLowerCase() !== 'utf8') {
       return done(new HttpError(415, 'unsupported_media_type', 'request bodies must be UTF-8 JSON'));
     }
     if (permission === 'public' && (security.rateLimiter === null || rateLimitExempt(path))) return done();
-    admit(req, reply, permission).then(() => done(), done);
+    admit(req, reply, permission, done);
   });
 
   app.addHook('onResponse', (req, reply, done) => {
     if (req.principal !== null && security.audit !== null) {
-      const template = req.routeOptions.config?.routeLabel ?? req.routeOptions.url ?? 'unmatched';
-      security.audit.push(requestAuditEvent(req, `${req.method} ${template}`, reply.statusCode));
+      security.audit.push(requestAuditEvent(req, `${req.method} ${routeLabel(req)}`, reply.statusCode));
     }
     done();
   });

@@ -38,25 +38,33 @@ export function newCspNonce(): string {
   return nonce;
 }
 
-/** The headers every response carries (service spec §3.3), as name/value pairs. */
+const CSP = 'content-security-policy';
+// The policy around its two nonce slots, built once: every response fills in its own nonce.
+const [CSP_HEAD, CSP_MIDDLE, CSP_TAIL] = contentSecurityPolicy('\u0000').split('\u0000') as [string, string, string];
+
+/** The headers every response carries (service spec §3.3), in order; the CSP value is per response. */
+const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
+  ['strict-transport-security', 'max-age=63072000; includeSubDomains; preload'],
+  [CSP, ''],
+  ['reporting-endpoints', 'csp="/api/v1/ui/csp-report"'],
+  ['x-content-type-options', 'nosniff'],
+  ['x-frame-options', 'DENY'],
+  ['referrer-policy', 'no-referrer'],
+  ['permissions-policy', 'geolocation=(), microphone=(), camera=()'],
+  ['cross-origin-opener-policy', 'same-origin'],
+  ['cross-origin-resource-policy', 'same-site'],
+  ['cache-control', 'no-store'],
+];
+
 function securityHeaders(nonce: string): [string, string][] {
-  return [
-    ['strict-transport-security', 'max-age=63072000; includeSubDomains; preload'],
-    ['content-security-policy', contentSecurityPolicy(nonce)],
-    ['reporting-endpoints', 'csp="/api/v1/ui/csp-report"'],
-    ['x-content-type-options', 'nosniff'],
-    ['x-frame-options', 'DENY'],
-    ['referrer-policy', 'no-referrer'],
-    ['permissions-policy', 'geolocation=(), microphone=(), camera=()'],
-    ['cross-origin-opener-policy', 'same-origin'],
-    ['cross-origin-resource-policy', 'same-site'],
-    ['cache-control', 'no-store'],
-  ];
+  const policy = CSP_HEAD + nonce + CSP_MIDDLE + nonce + CSP_TAIL;
+  return SECURITY_HEADERS.map(([name, value]) => [name, name === CSP ? policy : value]);
 }
 
 /** Pre-sets the headers every response carries (service spec §3.3); handlers may narrow Cache-Control only. */
 export function applySecurityHeaders(reply: FastifyReply, nonce: string): void {
-  for (const [name, value] of securityHeaders(nonce)) reply.header(name, value);
+  const policy = CSP_HEAD + nonce + CSP_MIDDLE + nonce + CSP_TAIL;
+  for (const [name, value] of SECURITY_HEADERS) reply.header(name, name === CSP ? policy : value);
 }
 
 /** The same headers as raw `name: value` lines, for replies written straight to a socket. */

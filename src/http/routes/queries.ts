@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { QueryService } from '../../data/query-service.js';
+import type { QueryResult } from '../../data/model.js';
 import type { QueryRegistry } from '../../data/registry/registry.js';
 import type { ResultCache } from '../../data/cache/result-cache.js';
 import { SPEC_ID_PATTERN } from '../../data/registry/spec-validation.js';
@@ -70,25 +71,30 @@ export async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions
   }>(
     '/api/v1/queries/:id/run',
     { schema: { params: idParams, querystring: runQuery, body: runBody } },
-    async (req, reply) => {
+    (req, reply) => {
       const body = req.body ?? {};
       const options = { overrides: body.override_params, mode: 'json', ttlS: req.query.ttl_s ?? body.ttl_s } as const;
-      const result = queries.runCachedNow(req.params.id, options) ?? (await queries.run(req.params.id, options));
-      const page = paginate(
-        result.rows.length,
-        { page: req.query.page, pageSize: req.query.page_size },
-        opts.pagination,
-      );
-      reply.type(JSON_TYPE).header('x-total-rows', String(result.rows.length));
-      // The whole result keeps its array identity, so a cache hit reuses its serialised rows.
-      const whole = page.start === 0 && page.end === result.rows.length;
-      return queryRunResponseJson(
-        result,
-        whole ? result.rows : result.rows.slice(page.start, page.end),
-        page.pagination,
-        page.autoPaginated,
-        req.id,
-      );
+      const render = (result: QueryResult): string => {
+        const page = paginate(
+          result.rows.length,
+          { page: req.query.page, pageSize: req.query.page_size },
+          opts.pagination,
+        );
+        reply.type(JSON_TYPE).header('x-total-rows', String(result.rows.length));
+        // The whole result keeps its array identity, so a cache hit reuses its serialised rows.
+        const whole = page.start === 0 && page.end === result.rows.length;
+        return queryRunResponseJson(
+          result,
+          whole ? result.rows : result.rows.slice(page.start, page.end),
+          page.pagination,
+          page.autoPaginated,
+          req.id,
+        );
+      };
+      // An in-process cache hit is answered at once; everything else (and every error) goes through run.
+      const cached = queries.runCachedNow(req.params.id, options);
+      if (cached !== undefined) return reply.send(render(cached));
+      return queries.run(req.params.id, options).then(render);
     },
   );
 
