@@ -88,6 +88,8 @@ function printAsk(a: AskBenchResult): void {
 
 function printHttp(h: HttpBenchResult): void {
   process.stdout.write(`http (autocannon, ${h.connections} connections, ${h.duration_s} s each, one worker)\n`);
+  const pairs = h.cached_rounds.map((r) => `${r.requests_per_s}/${r.ceiling_requests_per_s}`).join(', ');
+  process.stdout.write(`  rounds (cached/ceiling req/s): ${pairs}\n`);
   for (const f of h.figures) {
     process.stdout.write(
       `  ${f.name.padEnd(38)} ${String(f.requests_per_s).padStart(7)} req/s  p50 ${String(f.p50_ms).padStart(4)} ms  p99 ${String(f.p99_ms).padStart(4)} ms  ratio ${f.ratio_to_ceiling.toFixed(2)}\n`,
