@@ -103,7 +103,7 @@ export async function benchHttp(opts: {
   if (!fs.existsSync(path.join(opts.packDir, 'employment_history.csv'))) {
     await writePack(opts.packDir, resolvePackOptions({}));
   }
-  const rounds = Math.max(1, opts.rounds ?? 3);
+  const rounds = Math.max(1, opts.rounds ?? 5);
   const run = '/api/v1/queries/syn_attrition_hotspots_latest/run';
   const post = { ...opts, method: 'POST' as const, body: '{}' };
   const payloadFile = path.join(os.tmpdir(), `qnwis-bench-payload-${process.pid}.json`);

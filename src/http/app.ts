@@ -205,7 +205,8 @@ function finiteOnly(validate: ValidateFunction): ValidateFunction {
     const ok = validate(data);
     wrapped.errors = validate.errors;
     if (!ok || data === null || typeof data !== 'object') return ok;
-    for (const [key, value] of Object.entries(data)) {
+    for (const key in data) {
+      const value = (data as Record<string, unknown>)[key];
       if (typeof value === 'number' && !Number.isFinite(value)) {
         wrapped.errors = [
           { instancePath: `/${key}`, schemaPath: '#', keyword: 'type', params: {}, message: 'must be a finite number' },
@@ -312,18 +313,21 @@ export async function buildApp(settings: HttpSettings, services: AppServices): P
     requestCounters.get(route, req.method, String(status)).inc();
     latencies.get(route, req.method).observe(seconds);
     const level = status >= 500 ? 'warn' : req.routeConfig?.probe ? 'debug' : 'info';
-    req.log[level](
-      {
-        request_id: req.id,
-        method: req.method,
-        route,
-        status,
-        duration_ms: Math.round(seconds * 1000),
-        principal: req.principal?.principal_hash ?? null,
-        auth_method: req.principal?.kind ?? 'none',
-      },
-      'request completed',
-    );
+    // req.log is `logger` (no per-request child): skip building the line when its level is off
+    if (logger.isLevelEnabled(level)) {
+      req.log[level](
+        {
+          request_id: req.id,
+          method: req.method,
+          route,
+          status,
+          duration_ms: Math.round(seconds * 1000),
+          principal: req.principal?.principal_hash ?? null,
+          auth_method: req.principal?.kind ?? 'none',
+        },
+        'request completed',
+      );
+    }
     done();
   });
 

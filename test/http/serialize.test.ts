@@ -61,6 +61,10 @@ describe('queryRunResponseJson', () => {
       request_id: 'req-2',
     });
     const again = JSON.parse(queryRunResponseJson(r, r.rows, null, false, 'req-3')) as Record<string, unknown>;
-    expect(again).toMatchObject({ provenance: r.provenance, registry_version: r.registry_version, warnings: ['sum_to_one'] });
+    expect(again).toMatchObject({
+      provenance: r.provenance,
+      registry_version: r.registry_version,
+      warnings: ['sum_to_one'],
+    });
   });
 });
