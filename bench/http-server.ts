@@ -22,6 +22,8 @@ import type { SecurityServices } from '../src/http/security-services.js';
 import { createAnalysisServices } from '../src/analysis/analysis-services.js';
 
 const [mode, packDir, payloadFile] = process.argv.slice(2);
+/** The embedded database of the secure-* targets, removed when the bench stops this process. */
+let dbDir: string | undefined;
 
 async function main(): Promise<void> {
   if (mode === 'payload') {
@@ -49,7 +51,8 @@ async function main(): Promise<void> {
   let db: Database | undefined;
   let key = '';
   if (mode === 'secure-bypass' || mode === 'secure-key') {
-    db = await openEmbedded(fs.mkdtempSync(path.join(os.tmpdir(), 'qnwis-bench-db-')));
+    dbDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qnwis-bench-db-'));
+    db = await openEmbedded(dbDir);
     await migrate(db, { appVersion: 'bench' });
     security = testSecurity(
       {
@@ -106,5 +109,10 @@ async function main(): Promise<void> {
   process.stdout.write(`${(app.server.address() as { port: number }).port} ${key}\n`);
 }
 
-process.on('SIGINT', () => process.exit(0));
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (dbDir !== undefined) fs.rmSync(dbDir, { recursive: true, force: true });
+    process.exit(0);
+  });
+}
 void main();
