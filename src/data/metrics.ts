@@ -1,6 +1,6 @@
 /** Prometheus metrics of the data layer (data-layer spec §10.5). `query_id` labels only ever come from the registry. */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { collectTallies } from './metric-children.js';
+import { collectHistogramTallies, collectTallies } from './metric-children.js';
 
 export type CacheErrorOp = 'get' | 'set' | 'delete' | 'decode' | 'invalidate';
 
@@ -60,6 +60,8 @@ export function createDataMetrics(registry: Registry): DataMetrics {
       labelNames: ['query_id', 'source', 'cache'] as const,
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
+      // hot-path children tally locally (HistogramTallies); collection hands the tallies to prom-client
+      collect: collectHistogramTallies,
     }),
     queryErrors: new Counter({
       name: 'qnwis_ddl_query_errors_total',

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { PostgresParams, QueryResult, QuerySpec, SourceResult, StoredResult } from './model.js';
 import { DataError, isDataError } from './errors.js';
-import { ChildCache } from './metric-children.js';
+import { HistogramTallies } from './metric-children.js';
 import type { QueryRegistry, RegistrySnapshot } from './registry/registry.js';
 import { applyOverrides, type EffectiveQuery, type OverrideMode } from './overrides.js';
 import { runCsvQuery, type CsvContext } from './connectors/csv.js';
@@ -61,9 +61,7 @@ export interface RunOptions {
 export class QueryService {
   private readonly opts: QueryServiceOptions;
   private readonly plainKeys = new WeakMap<QuerySpec, { version: string; key: string }>();
-  private readonly durations = new ChildCache((id, source, cache) =>
-    this.opts.metrics!.queryDuration.labels(id, source, cache),
-  );
+  private durations: HistogramTallies<'query_id' | 'source' | 'cache'> | undefined;
 
   constructor(opts: QueryServiceOptions) {
     this.opts = opts;
@@ -147,7 +145,10 @@ export class QueryService {
       this.opts.now ? this.opts.now() : new Date(),
     );
     const totalMs = performance.now() - started;
-    if (this.opts.metrics) this.durations.get(spec.id, spec.source, cache).observe(totalMs / 1000);
+    if (this.opts.metrics) {
+      this.durations ??= new HistogramTallies(this.opts.metrics.queryDuration, ['query_id', 'source', 'cache']);
+      this.durations.get(spec.id, spec.source, cache).observe(totalMs / 1000);
+    }
     this.opts.observe?.cache(cache);
     this.opts.observe?.execution(spec.id, 'ok');
     // Listed, not spread: one object shape for every answer.

@@ -11,7 +11,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import type { Logger } from 'pino';
 import type { DataServices } from '../data/data-services.js';
 import { isDataError } from '../data/errors.js';
-import { ChildCache, CounterTallies } from '../data/metric-children.js';
+import { CounterTallies, HistogramTallies } from '../data/metric-children.js';
 import { HttpError, SERVER_ERROR_MESSAGES, statusForDataError } from './errors.js';
 import type { Duplex } from 'node:stream';
 import { applySecurityHeaders, newCspNonce, securityHeaderLines } from './plugins/security-headers.js';
@@ -266,7 +266,7 @@ export async function buildApp(settings: HttpSettings, services: AppServices): P
   app.removeContentTypeParser('text/plain');
 
   const requestCounters = new CounterTallies(metrics.requestsTotal, ['route', 'method', 'status']);
-  const latencies = new ChildCache((route, method) => metrics.latency.labels(route, method));
+  const latencies = new HistogramTallies(metrics.latency, ['route', 'method']);
 
   app.decorateRequest('cspNonce', '');
   app.decorateRequest('startedAt', 0n);

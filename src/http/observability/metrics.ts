@@ -1,6 +1,6 @@
 /** Prometheus metrics of the HTTP service (service spec §5). One registry per worker; the primary aggregates them. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { collectTallies } from '../../data/metric-children.js';
+import { collectHistogramTallies, collectTallies } from '../../data/metric-children.js';
 import { createDataMetrics, type DataMetrics } from '../../data/metrics.js';
 
 /** Bounded label values of §5.2; counters using them start at 0 for every value. */
@@ -108,6 +108,8 @@ export function createServiceMetrics(registry: Registry, opts: ServiceMetricsOpt
     buckets: [...LATENCY_BUCKETS],
     aggregator: 'sum',
     registers,
+    // hot-path children tally locally (HistogramTallies); collection hands the tallies to prom-client
+    collect: collectHistogramTallies,
   });
   const activeRequests = new Gauge({
     name: 'qnwis_active_requests',

@@ -40,6 +40,28 @@ interface RunBody {
   override_params?: Record<string, unknown>;
 }
 
+type RunRequest = FastifyRequest<{ Querystring: { page?: number; page_size?: number } }>;
+
+/** The JSON body of a run: the requested page of the result (a module function: no closure per request). */
+function runResponse(
+  req: RunRequest,
+  reply: FastifyReply,
+  result: QueryResult,
+  pagination: QueryRoutesOptions['pagination'],
+): string {
+  const page = paginate(result.rows.length, { page: req.query.page, pageSize: req.query.page_size }, pagination);
+  reply.type(JSON_TYPE).header('x-total-rows', String(result.rows.length));
+  // The whole result keeps its array identity, so a cache hit reuses its serialised rows.
+  const whole = page.start === 0 && page.end === result.rows.length;
+  return queryRunResponseJson(
+    result,
+    whole ? result.rows : result.rows.slice(page.start, page.end),
+    page.pagination,
+    page.autoPaginated,
+    req.id,
+  );
+}
+
 /** The deterministic queries API (service spec §1.2). Routes validate, call one function, shape the reply. */
 export async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions): Promise<void> {
   const { queries, registry, cache } = opts;
@@ -74,27 +96,10 @@ export async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions
     (req, reply) => {
       const body = req.body ?? {};
       const options = { overrides: body.override_params, mode: 'json', ttlS: req.query.ttl_s ?? body.ttl_s } as const;
-      const render = (result: QueryResult): string => {
-        const page = paginate(
-          result.rows.length,
-          { page: req.query.page, pageSize: req.query.page_size },
-          opts.pagination,
-        );
-        reply.type(JSON_TYPE).header('x-total-rows', String(result.rows.length));
-        // The whole result keeps its array identity, so a cache hit reuses its serialised rows.
-        const whole = page.start === 0 && page.end === result.rows.length;
-        return queryRunResponseJson(
-          result,
-          whole ? result.rows : result.rows.slice(page.start, page.end),
-          page.pagination,
-          page.autoPaginated,
-          req.id,
-        );
-      };
       // An in-process cache hit is answered at once; everything else (and every error) goes through run.
       const cached = queries.runCachedNow(req.params.id, options);
-      if (cached !== undefined) return reply.send(render(cached));
-      return queries.run(req.params.id, options).then(render);
+      if (cached !== undefined) return reply.send(runResponse(req, reply, cached, opts.pagination));
+      return queries.run(req.params.id, options).then((result) => runResponse(req, reply, result, opts.pagination));
     },
   );
 
