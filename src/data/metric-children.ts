@@ -30,6 +30,32 @@ export class ChildCache<C> {
   }
 }
 
+/**
+ * Label children of a metric whose `collect` hands local tallies over: refuses a metric created without that
+ * `collect` (its tallies would never be read), and lists every new child where the collection finds it.
+ */
+function talliedChildren<T>(
+  metric: object,
+  collect: (this: never) => void,
+  refusal: string,
+  talliesByMetric: WeakMap<object, T[]>,
+  labelNames: readonly string[],
+  make: (labels: Readonly<Record<string, string>>) => T,
+): ChildCache<T> {
+  if ((metric as { collect?: unknown }).collect !== collect) throw new Error(refusal);
+  let tallies = talliesByMetric.get(metric);
+  if (tallies === undefined) {
+    tallies = [];
+    talliesByMetric.set(metric, tallies);
+  }
+  const list = tallies;
+  return new ChildCache((...values) => {
+    const tally = make(Object.fromEntries(labelNames.map((name, i) => [name, values[i]!])));
+    list.push(tally);
+    return tally;
+  });
+}
+
 /** One label set's increments since the counter was last read. */
 class Tally {
   count = 0;
@@ -63,20 +89,14 @@ export class CounterTallies<L extends string> {
   private readonly children: ChildCache<Tally>;
 
   constructor(counter: Counter<L>, labelNames: readonly L[]) {
-    if ((counter as unknown as { collect?: unknown }).collect !== collectTallies) {
-      throw new Error('CounterTallies needs a counter created with collect: collectTallies');
-    }
-    let tallies = talliesOf.get(counter);
-    if (tallies === undefined) {
-      tallies = [];
-      talliesOf.set(counter, tallies);
-    }
-    const list = tallies;
-    this.children = new ChildCache((...values) => {
-      const tally = new Tally(Object.fromEntries(labelNames.map((name, i) => [name, values[i]!])));
-      list.push(tally);
-      return tally;
-    });
+    this.children = talliedChildren(
+      counter,
+      collectTallies,
+      'CounterTallies needs a counter created with collect: collectTallies',
+      talliesOf,
+      labelNames,
+      (labels) => new Tally(labels),
+    );
   }
 
   get(...values: string[]): { inc(by?: number): void } {
@@ -164,21 +184,15 @@ export class HistogramTallies<L extends string> {
   private readonly children: ChildCache<HistogramTally>;
 
   constructor(histogram: Histogram<L>, labelNames: readonly L[]) {
-    if ((histogram as unknown as { collect?: unknown }).collect !== collectHistogramTallies) {
-      throw new Error('HistogramTallies needs a histogram created with collect: collectHistogramTallies');
-    }
     const bounds = [...(histogram as unknown as HistogramInternals).upperBounds];
-    let tallies = histogramTalliesOf.get(histogram);
-    if (tallies === undefined) {
-      tallies = [];
-      histogramTalliesOf.set(histogram, tallies);
-    }
-    const list = tallies;
-    this.children = new ChildCache((...values) => {
-      const tally = new HistogramTally(Object.fromEntries(labelNames.map((name, i) => [name, values[i]!])), bounds);
-      list.push(tally);
-      return tally;
-    });
+    this.children = talliedChildren(
+      histogram,
+      collectHistogramTallies,
+      'HistogramTallies needs a histogram created with collect: collectHistogramTallies',
+      histogramTalliesOf,
+      labelNames,
+      (labels) => new HistogramTally(labels, bounds),
+    );
   }
 
   get(...values: string[]): { observe(value: number): void } {

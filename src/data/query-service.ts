@@ -61,10 +61,11 @@ export interface RunOptions {
 export class QueryService {
   private readonly opts: QueryServiceOptions;
   private readonly plainKeys = new WeakMap<QuerySpec, { version: string; key: string }>();
-  private durations: HistogramTallies<'query_id' | 'source' | 'cache'> | undefined;
+  private readonly durations: HistogramTallies<'query_id' | 'source' | 'cache'> | undefined;
 
   constructor(opts: QueryServiceOptions) {
     this.opts = opts;
+    this.durations = opts.metrics && new HistogramTallies(opts.metrics.queryDuration, ['query_id', 'source', 'cache']);
   }
 
   get registry(): QueryRegistry {
@@ -145,10 +146,7 @@ export class QueryService {
       this.opts.now ? this.opts.now() : new Date(),
     );
     const totalMs = performance.now() - started;
-    if (this.opts.metrics) {
-      this.durations ??= new HistogramTallies(this.opts.metrics.queryDuration, ['query_id', 'source', 'cache']);
-      this.durations.get(spec.id, spec.source, cache).observe(totalMs / 1000);
-    }
+    this.durations?.get(spec.id, spec.source, cache).observe(totalMs / 1000);
     this.opts.observe?.cache(cache);
     this.opts.observe?.execution(spec.id, 'ok');
     // Listed, not spread: one object shape for every answer.
