@@ -15,7 +15,7 @@ import { DrainState } from './drain.js';
 import { ReadinessChecker, type DependencyProbe } from './readiness.js';
 import type { AppServices, HttpSettings } from './app.js';
 import { createSecurityServices } from './security-services.js';
-import { healthDetails } from './health-details.js';
+import { healthDetails, trackConnectionErrors } from './health-details.js';
 import { createAnalysisServices } from '../analysis/analysis-services.js';
 
 /** What one worker opens: database pools, Redis, the data layer, readiness. `close()` releases all of it. */
@@ -51,7 +51,7 @@ export function httpSettings(config: AppConfig): HttpSettings {
 /**
  * The worker's Redis client: connects on first use, fails fast (1 s to connect, 250 ms per command, one retry, no
  * offline queue) so a Redis outage degrades requests instead of holding them; errors surface through commands and
- * health probes, not as unhandled events.
+ * health probes (which name the newest connection error), not as unhandled events.
  */
 export function workerRedis(url: string): Redis {
   const redis = new Redis(url, {
@@ -62,6 +62,7 @@ export function workerRedis(url: string): Redis {
     enableOfflineQueue: false,
   });
   redis.on('error', () => undefined);
+  trackConnectionErrors(redis);
   return redis;
 }
 

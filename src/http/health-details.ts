@@ -24,10 +24,28 @@ export interface HealthDetailsSource {
 
 function category(err: unknown): FailureCategory {
   const text = err instanceof Error ? `${(err as NodeJS.ErrnoException).code ?? ''} ${err.message}` : String(err);
-  if (/timeout|timed out/i.test(text)) return 'timeout';
+  if (/timeout|timed out|ETIMEDOUT/i.test(text)) return 'timeout';
   if (/ECONNREFUSED|ECONNRESET|EHOSTUNREACH|connect/i.test(text)) return 'connection_refused';
   if (/auth|password|NOAUTH|WRONGPASS|28P01/i.test(text)) return 'auth_failed';
   return 'error';
+}
+
+const connectionErrors = new WeakMap<Redis, unknown>();
+
+/**
+ * Remembers a Redis client's newest connection error until the client is ready again. A client that cannot connect
+ * fails the health PING with a symptom (no writable stream, retries exhausted, a closed connection) whose wording
+ * depends on where in its reconnect cycle the PING lands; the connection error names the cause (a refused connection,
+ * a handshake answered with NOAUTH).
+ */
+export function trackConnectionErrors(redis: Redis): void {
+  redis.on('error', (err: unknown) => connectionErrors.set(redis, err));
+  redis.on('ready', () => connectionErrors.delete(redis));
+}
+
+function redisFailure(redis: Redis, pingError: unknown): FailureCategory {
+  const cause = redis.status === 'ready' ? undefined : connectionErrors.get(redis);
+  return category(cause ?? pingError);
 }
 
 async function timed(
@@ -83,7 +101,7 @@ export async function healthDetails(src: HealthDetailsSource, startedAtMs: numbe
             name: 'redis',
             status: redisUp ? 'up' : 'down',
             latency_ms: redis.ok ? redis.ms : null,
-            ...(redis.ok ? {} : { failure: category(redis.err) }),
+            ...(redis.ok ? {} : { failure: redisFailure(src.redis!, redis.err) }),
           },
       { name: 'rate_limiter', backend: src.rateLimiterState() === 'up' ? 'redis' : 'memory' },
       { name: 'cache', backend: src.cacheBackend() },
