@@ -140,6 +140,11 @@ function postgresDown(failure: string): Record<string, unknown> {
   return { name: 'postgres', status: 'down', mode: 'postgres', latency_ms: null, failure };
 }
 
+/** The redis component of a server that could not be reached for the given reason. */
+function redisDown(failure: string): Record<string, unknown> {
+  return { name: 'redis', status: 'down', latency_ms: null, failure };
+}
+
 describe('health details (service spec §4.2)', () => {
   it('is ok with PostgreSQL and Redis up: every component, migrations counted, uptime from the start time', async () => {
     const d = await details({}, Date.now() - 65_500);
@@ -193,12 +198,7 @@ describe('health details (service spec §4.2)', () => {
     const d = await details({ redis: down, rateLimiterState: () => 'down', cacheBackend: () => 'memory' });
     expect(d.status).toBe('degraded');
     expect(component(d, 'postgres').status).toBe('up');
-    expect(component(d, 'redis')).toEqual({
-      name: 'redis',
-      status: 'down',
-      latency_ms: null,
-      failure: 'connection_refused',
-    });
+    expect(component(d, 'redis')).toEqual(redisDown('connection_refused'));
     expect(component(d, 'rate_limiter')).toEqual({ name: 'rate_limiter', backend: 'memory' });
     expect(component(d, 'cache')).toEqual({ name: 'cache', backend: 'memory' });
 
@@ -209,12 +209,7 @@ describe('health details (service spec §4.2)', () => {
     await new Promise<void>((resolve) => ended.once('end', () => resolve()));
     const e = await details({ redis: ended });
     expect(e.status).toBe('degraded');
-    expect(component(e, 'redis')).toEqual({
-      name: 'redis',
-      status: 'down',
-      latency_ms: null,
-      failure: 'connection_refused',
-    });
+    expect(component(e, 'redis')).toEqual(redisDown('connection_refused'));
   });
 
   it('is degraded when Redis answers but the rate limiter runs on its memory fallback', async () => {
@@ -239,7 +234,7 @@ describe('health details (service spec §4.2)', () => {
     const d = await details({ redis: stalled, timeoutMs: 150 });
     expect(Date.now() - started).toBeLessThan(2000);
     expect(d.status).toBe('degraded');
-    expect(component(d, 'redis')).toEqual({ name: 'redis', status: 'down', latency_ms: null, failure: 'timeout' });
+    expect(component(d, 'redis')).toEqual(redisDown('timeout'));
   });
 
   it('reports a Redis that demands credentials as auth_failed', async () => {
@@ -253,12 +248,7 @@ describe('health details (service spec §4.2)', () => {
     for (let probe = 0; probe < 5; probe++) {
       const d = await details({ redis: client });
       expect(d.status).toBe('degraded');
-      expect(component(d, 'redis')).toEqual({
-        name: 'redis',
-        status: 'down',
-        latency_ms: null,
-        failure: 'auth_failed',
-      });
+      expect(component(d, 'redis')).toEqual(redisDown('auth_failed'));
       await new Promise((resolve) => setTimeout(resolve, 20 * probe));
     }
     expect(locked.commands()).toBeGreaterThanOrEqual(1);
